@@ -1,0 +1,36 @@
+# LeadTrackEngine — `make run` and `make test` are the contract (docs: ../shared/docs/CONTRACT.md).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: run test test-fast lint check bench clean-venv
+
+$(BIN)/lte: requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("LTE needs Python 3.11 or newer" if sys.version_info < (3, 11) else 0)'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $@
+
+$(VENV)/.dev: $(BIN)/lte requirements-dev.lock
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements-dev.lock
+	@touch $@
+
+run: $(BIN)/lte
+	exec $(BIN)/lte run
+
+test: $(VENV)/.dev
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+test-fast: $(VENV)/.dev
+	$(BIN)/pytest -n 2 -m "not e2e"
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+
+check: $(VENV)/.dev
+	LTE_ENV=production LTE_BASE_URL=https://app.example.com LTE_DATA_DIR=$$(mktemp -d) \
+	  $(BIN)/lte check --deploy --fail-level WARNING
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,151 @@
+"""/auth and /me: signup, tokens and the profile."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from allauth.account.adapter import get_adapter
+from allauth.account.internal.flows.email_verification import send_verification_email_for_user
+from allauth.account.models import EmailAddress
+from allauth.account.signals import user_signed_up
+from allauth.core import ratelimit
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from ninja import Router, Schema
+from ninja.errors import HttpError
+from pydantic import ConfigDict, Field, StrictBool
+
+from lte.accounts.forms import ADULT_REQUIRED, SignupForm
+from lte.accounts.models import User
+from lte.accounts.services import api_token_create, user_update
+
+router = Router(tags=["account"])
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Detail(Schema):
+    detail: str | list | dict
+
+
+class SignupIn(Strict):
+    name: str = Field(max_length=150)
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=1024)
+    adult: StrictBool
+    timezone: str | None = Field(default=None, max_length=64)
+
+
+class TokenIn(Strict):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=1024)
+
+
+class TokenOut(Schema):
+    token: str
+
+
+class MeOut(Schema):
+    id: int
+    name: str
+    email: str
+    language: str
+    currency: str
+    timezone: str
+    country: str
+    created_at: datetime
+
+
+class MePatch(Strict):
+    name: str | None = Field(default=None, max_length=150)
+    language: str | None = Field(default=None, max_length=8)
+    currency: str | None = Field(default=None, max_length=3)
+    timezone: str | None = Field(default=None, max_length=64)
+
+
+SIGNUP_SENT = "Check your email: we sent a link to confirm the address."
+
+
+@router.post("/auth/signup", auth=None, response={201: Detail, 400: Detail, 429: Detail})
+def signup(request: HttpRequest, payload: SignupIn):
+    """Creates an account and emails a verification link. A registered address gets the same answer."""
+    if payload.adult is not True:
+        return 400, {"detail": str(ADULT_REQUIRED)}
+    if not ratelimit.consume(request, action="signup"):
+        return 429, {"detail": "Too many signups from here. Please wait a minute."}
+    form = SignupForm(
+        data={
+            "name": payload.name,
+            "email": payload.email,
+            "password1": payload.password,
+            "adult": "on",
+            "timezone": payload.timezone or "",
+        }
+    )
+    if not form.is_valid():
+        return 400, {"detail": {field: [str(e) for e in errs] for field, errs in form.errors.items()}}
+    if form.account_already_exists:
+        get_adapter(request).send_account_already_exists_mail(form.cleaned_data["email"])
+        return 201, {"detail": SIGNUP_SENT}
+    with transaction.atomic():
+        user = form.save(request)
+    user_signed_up.send(sender=User, request=request, user=user)
+    send_verification_email_for_user(request, user)
+    return 201, {"detail": SIGNUP_SENT}
+
+
+@router.post("/auth/token", auth=None, response={200: TokenOut, 401: Detail, 429: Detail})
+def token_create(request: HttpRequest, payload: TokenIn):
+    """Exchanges a verified account's email and password for a new API token."""
+    if not ratelimit.consume(request, action="api_token"):
+        return 429, {"detail": "Too many attempts. Please wait a minute."}
+    adapter = get_adapter(request)
+    try:
+        user = adapter.authenticate(request, email=payload.email.strip().lower(), password=payload.password)
+    except DjangoValidationError:
+        return 429, {"detail": "Too many failed attempts. Please wait 15 minutes."}
+    if user is None or not EmailAddress.objects.filter(user=user, verified=True, primary=True).exists():
+        return 401, {"detail": "Wrong email or password, or the address is not verified yet."}
+    _token, secret = api_token_create(owner=user, name=_token_name(request))
+    return 200, {"token": secret}
+
+
+def _token_name(request: HttpRequest) -> str:
+    agent = request.META.get("HTTP_USER_AGENT", "")[:60].strip()
+    return f"API login ({agent})" if agent else "API login"
+
+
+@router.delete("/auth/token", response={204: None, 400: Detail})
+def token_delete(request: HttpRequest):
+    """Revokes the bearer token used for this request."""
+    api_token = getattr(request, "api_token", None)
+    if api_token is None:
+        raise HttpError(400, "Send the token to revoke as Authorization: Bearer <token>.")
+    api_token.delete()
+    return HttpResponse(status=204)
+
+
+@router.get("/me", response=MeOut)
+def me(request: HttpRequest):
+    return request.user
+
+
+@router.patch("/me", response={200: MeOut, 400: Detail})
+def me_update(request: HttpRequest, payload: MePatch):
+    data = payload.model_dump(exclude_unset=True)
+    if any(value is None for value in data.values()):
+        return 400, {"detail": "Fields cannot be null: leave out the ones you don't change."}
+    try:
+        user = user_update(
+            user=request.user,
+            name=data.get("name"),
+            language=data.get("language"),
+            currency=data.get("currency"),
+            timezone_name=data.get("timezone"),
+        )
+    except DjangoValidationError as exc:
+        return 400, {"detail": exc.message_dict}
+    return 200, user

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from allauth.account.forms import SignupForm as AllauthSignupForm
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from lte.accounts.models import User
+from lte.accounts.preferences import CURRENCIES, is_timezone
+
+ADULT_REQUIRED = _(
+    "LTE is made for adults, so you need to be 18 or older to create an account. "
+    "Nothing you typed has been stored."
+)
+
+
+class SignupForm(AllauthSignupForm):
+    """allauth's signup plus a name, the 18+ confirmation and the browser's timezone."""
+
+    name = forms.CharField(label=_("Your name"), max_length=150, strip=True,
+                           widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    adult = forms.BooleanField(
+        label=_("I am 18 or older"), required=True, error_messages={"required": ADULT_REQUIRED}
+    )
+    timezone = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput())
+
+    field_order = ["name", "email", "password1", "adult"]
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        if not name:
+            raise forms.ValidationError(_("Please tell us your name."))
+        return name
+
+    def clean_timezone(self) -> str:
+        value = self.cleaned_data.get("timezone") or ""
+        return value if is_timezone(value) else ""
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["name"]
+
+
+class PreferencesForm(forms.ModelForm):
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    currency = forms.ChoiceField(label=_("Currency"), choices=[(c, c) for c in sorted(CURRENCIES)])
+    timezone = forms.CharField(label=_("Timezone"), max_length=64,
+                               help_text=_("An IANA name such as Europe/Madrid or America/Chicago."))
+    theme = forms.ChoiceField(label=_("Theme"), choices=[("auto", _("Like my device")),
+                                                        ("light", _("Light")), ("dark", _("Dark"))])
+
+    class Meta:
+        model = User
+        fields = ["language", "currency", "timezone"]
+
+    def clean_timezone(self) -> str:
+        value = self.cleaned_data["timezone"].strip()
+        if not is_timezone(value):
+            raise forms.ValidationError(_("Unknown timezone: use a name such as Europe/Madrid."))
+        return value
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(label=_("Token name"), max_length=100, strip=True,
+                           help_text=_("Say where you will use it, e.g. “phone shortcut”."))

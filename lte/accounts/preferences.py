@@ -1,0 +1,69 @@
+"""What a user may choose as language, currency and timezone, and how we guess them at signup."""
+
+from __future__ import annotations
+
+import zoneinfo
+from functools import cache
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.translation import get_supported_language_variant
+from django.utils.translation.trans_real import parse_accept_lang_header
+
+# ISO 4217 currencies in circulation.
+CURRENCIES = frozenset(
+    """AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN BZD
+    CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD
+    GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT
+    LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR
+    NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP
+    STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XCG
+    XOF XPF YER ZAR ZMW ZWG""".split()  # noqa: SIM905 - a table, easier to read as text
+)
+
+# The usual currency of the countries our sellers are in; anything else starts with USD.
+COUNTRY_CURRENCY = {
+    "US": "USD", "CA": "CAD", "MX": "MXN", "BR": "BRL", "AR": "ARS", "CL": "CLP", "CO": "COP", "PE": "PEN",
+    "GB": "GBP", "IE": "EUR", "FR": "EUR", "DE": "EUR", "ES": "EUR", "IT": "EUR", "NL": "EUR", "BE": "EUR",
+    "PT": "EUR", "AT": "EUR", "FI": "EUR", "GR": "EUR", "CH": "CHF", "SE": "SEK", "NO": "NOK", "DK": "DKK",
+    "PL": "PLN", "CZ": "CZK", "HU": "HUF", "RO": "RON", "AU": "AUD", "NZ": "NZD", "JP": "JPY", "KR": "KRW",
+    "CN": "CNY", "TW": "TWD", "HK": "HKD", "SG": "SGD", "MY": "MYR", "PH": "PHP", "TH": "THB", "ID": "IDR",
+    "VN": "VND", "IN": "INR", "ZA": "ZAR", "NG": "NGN", "KE": "KES", "GH": "GHS", "AE": "AED", "SA": "SAR",
+    "IL": "ILS", "TR": "TRY",
+}
+
+
+@cache
+def timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def language_codes() -> frozenset[str]:
+    return frozenset(code for code, _name in settings.LANGUAGES)
+
+
+def is_timezone(value: str) -> bool:
+    return value in timezones()
+
+
+def request_country(request: HttpRequest) -> str:
+    """Country from the CDN's header, trusted only where the deployment says it sits behind that CDN."""
+    if not settings.LTE_TRUST_COUNTRY_HEADER:
+        return ""
+    code = request.META.get("HTTP_CF_IPCOUNTRY", "").strip().upper()
+    return code if len(code) == 2 and code.isalpha() and code not in {"XX", "T1"} else ""
+
+
+def request_language(request: HttpRequest) -> str:
+    for code, _q in parse_accept_lang_header(request.META.get("HTTP_ACCEPT_LANGUAGE", "")[:200]):
+        if code == "*":
+            continue
+        try:
+            return get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
+
+
+def currency_for_country(country: str) -> str:
+    return COUNTRY_CURRENCY.get(country, "USD")

@@ -1,0 +1,108 @@
+"""Writes on accounts and API tokens. Views, the API and commands call these, never the models directly."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from allauth.usersessions.adapter import get_adapter as get_usersessions_adapter
+from allauth.usersessions.models import UserSession
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lte.accounts.models import ApiToken, User, hash_token, new_token_secret
+from lte.accounts.preferences import CURRENCIES, is_timezone, language_codes
+
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+@transaction.atomic
+def api_token_create(*, owner: User, name: str) -> tuple[ApiToken, str]:
+    """Creates a token and returns it with its secret, which is shown once and never stored."""
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ValidationError(_("Give the token a name of 1 to 100 characters."))
+    secret = new_token_secret()
+    token = ApiToken.objects.create(owner=owner, name=name, token_hash=hash_token(secret), hint=secret[:8])
+    return token, secret
+
+
+def api_token_revoke(*, owner: User, token_id: int) -> bool:
+    deleted, _rows = ApiToken.objects.owned_by(owner).filter(pk=token_id).delete()
+    return bool(deleted)
+
+
+def api_token_authenticate(*, secret: str) -> ApiToken | None:
+    """The live token for a secret, or None; notes when it was last used (at most once a minute)."""
+    if not secret or len(secret) > 200:
+        return None
+    token = (
+        ApiToken.objects.select_related("owner")
+        .filter(token_hash=hash_token(secret), owner__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+        token.last_used_at = now
+        token.save(update_fields=["last_used_at"])
+    return token
+
+
+@transaction.atomic
+def user_update(
+    *,
+    user: User,
+    name: str | None = None,
+    language: str | None = None,
+    currency: str | None = None,
+    timezone_name: str | None = None,
+) -> User:
+    """Changes the profile and preferences; raises ValidationError naming each bad field."""
+    errors: dict[str, str] = {}
+    fields: list[str] = []
+    if name is not None:
+        name = name.strip()
+        if not name or len(name) > 150 or "\x00" in name:
+            errors["name"] = _("A name has 1 to 150 characters.")
+        else:
+            user.name = name
+            fields.append("name")
+    if language is not None:
+        if language not in language_codes():
+            errors["language"] = _("Unknown language: use one of %(codes)s.") % {
+                "codes": ", ".join(sorted(language_codes()))
+            }
+        else:
+            user.language = language
+            fields.append("language")
+    if currency is not None:
+        currency = currency.upper()
+        if currency not in CURRENCIES:
+            errors["currency"] = _("Unknown currency: use an ISO 4217 code such as USD or EUR.")
+        else:
+            user.currency = currency
+            fields.append("currency")
+    if timezone_name is not None:
+        if not is_timezone(timezone_name):
+            errors["timezone"] = _("Unknown timezone: use an IANA name such as Europe/Madrid.")
+        else:
+            user.timezone = timezone_name
+            fields.append("timezone")
+    if errors:
+        raise ValidationError(errors)
+    if fields:
+        user.save(update_fields=fields)
+    return user
+
+
+def user_session_end(*, request: HttpRequest, owner: User, session_id: int) -> bool:
+    """Logs out one of the owner's sessions (the current one included); False if there is no such session."""
+    sessions = list(UserSession.objects.filter(user=owner, pk=session_id))
+    if not sessions:
+        return False
+    get_usersessions_adapter().end_sessions(sessions)
+    return True

@@ -1,0 +1,41 @@
+"""The one API, /api/v1, assembled from each app's router. Every error is JSON with a `detail` field."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from lte.accounts.api import router as accounts_router
+from lte.api.auth import auth
+
+api = NinjaAPI(
+    title="LeadTrackEngine API",
+    version="1",
+    description="The same API the LTE web pages and mobile app use. Errors: a 4xx with `{detail}`.",
+    auth=auth,
+    docs_url=None,  # the interactive docs load from a CDN; clients use /api/v1/openapi.json
+    urls_namespace="api",
+)
+api.add_router("", accounts_router)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return api.create_response(request, {"detail": _safe_errors(exc.errors)}, status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(request, {"detail": "Authentication required."}, status=401)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
+
+
+def _safe_errors(errors: list) -> list[dict]:
+    """Pydantic errors without the submitted values: bad input may hold passwords or contact data."""
+    return [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type", "")}
+            for e in errors]

@@ -1,0 +1,40 @@
+"""The embedded default's email transport: each message is one RFC 5322 ``.eml`` file in the outbox."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.core.mail.backends.base import BaseEmailBackend
+
+
+class OutboxBackend(BaseEmailBackend):
+    """Writes every message atomically to ``LTE_DATA_DIR/outbox/<utc time>-<random>.eml`` (mode 0600)."""
+
+    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
+        outbox = settings.OUTBOX_DIR
+        outbox.mkdir(parents=True, exist_ok=True, mode=0o700)
+        sent = 0
+        for message in email_messages:
+            if not message.recipients():
+                continue
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+            name = f"{stamp}-{uuid.uuid4().hex[:12]}.eml"
+            fd, tmp = tempfile.mkstemp(dir=outbox, prefix=".", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(message.message().as_bytes(linesep="\r\n"))
+                os.replace(tmp, outbox / name)
+            except BaseException:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+                if not self.fail_silently:
+                    raise
+                continue
+            sent += 1
+        return sent

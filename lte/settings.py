@@ -1,0 +1,334 @@
+"""LTE's one settings module, configured from the environment and runnable with no configuration.
+
+Embedded default: SQLite, keys and outbox inside ``LTE_DATA_DIR``. ``DATABASE_URL`` switches to
+PostgreSQL, ``REDIS_URL`` switches cache, rate limits and the job queue to Redis. ``LTE_ENV=production``
+turns on everything an HTTPS deployment needs (``manage.py check --deploy`` reports nothing there).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from lte.lib.env import envbool, envint, envstr, secret_file
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# --- Where the instance keeps what it writes --------------------------------------------------------
+DATA_DIR = Path(envstr("LTE_DATA_DIR", str(BASE_DIR / "var"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
+OUTBOX_DIR = DATA_DIR / "outbox"
+
+LTE_ENV = envstr("LTE_ENV", "development").strip().lower()
+if LTE_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured(f"LTE_ENV={LTE_ENV!r}: use 'development' or 'production'.")
+PRODUCTION = LTE_ENV == "production"
+DEBUG = envbool("LTE_DEBUG", False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("LTE_DEBUG must be off when LTE_ENV=production.")
+
+PORT = envint("PORT", 8000, minimum=1, maximum=65535)
+BASE_URL = envstr("LTE_BASE_URL", f"http://127.0.0.1:{PORT}").rstrip("/")
+_base = urlsplit(BASE_URL)
+if _base.scheme not in {"http", "https"} or not _base.hostname:
+    raise ImproperlyConfigured(f"LTE_BASE_URL={BASE_URL!r} must be an absolute http(s) URL.")
+if PRODUCTION and _base.scheme != "https":
+    raise ImproperlyConfigured("LTE_BASE_URL must be https:// when LTE_ENV=production.")
+
+SECRET_KEY = envstr("SECRET_KEY") or secret_file(DATA_DIR / "secret_key", nbytes=50)
+
+
+def _load_master_keys() -> list[bytes]:
+    """The key-encryption keys: LTE_MASTER_KEY (comma-separated, newest first) or the 0600 key file."""
+    raw = envstr("LTE_MASTER_KEY")
+    source = "LTE_MASTER_KEY"
+    if not raw:
+        raw = secret_file(
+            DATA_DIR / "master.key", nbytes=32, encode=lambda n: base64.b64encode(os.urandom(n)).decode()
+        )
+        source = str(DATA_DIR / "master.key")
+    keys = []
+    for part in raw.split(","):
+        try:
+            key = base64.b64decode(part.strip(), validate=True)
+        except (binascii.Error, ValueError):
+            key = b""
+        if len(key) != 32:
+            raise ImproperlyConfigured(
+                f"{source} holds a key that is not 32 bytes of base64. LTE refuses to start rather "
+                "than guess: restore the right key (it is never stored in the database or backups)."
+            )
+        keys.append(key)
+    return keys
+
+
+MASTER_KEYS = _load_master_keys()
+
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", _base.hostname]
+ALLOWED_HOSTS += [h.strip() for h in envstr("LTE_ALLOWED_HOSTS").split(",") if h.strip()]
+
+# --- Applications ------------------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
+    "huey.contrib.djhuey",
+    "lte.accounts",
+    "lte.site",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "lte.lib.middleware.security_headers",
+    "csp.middleware.CSPMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "lte.lib.middleware.limit_request_body",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "lte.accounts.middleware.session_timeouts",
+    "lte.accounts.middleware.preferences",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "lte.lib.middleware.no_store_when_logged_in",
+]
+
+ROOT_URLCONF = "lte.urls"
+WSGI_APPLICATION = "lte.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "lte.site.context_processors.site",
+            ],
+        },
+    },
+]
+
+# --- Database ----------------------------------------------------------------------------------------
+SQLITE_OPTIONS = {
+    # WAL for concurrent readers; secure_delete so deleted rows are overwritten in the file.
+    "init_command": (
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON; "
+        "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;"
+    ),
+    "transaction_mode": "IMMEDIATE",
+}
+DATABASE_URL = envstr("DATABASE_URL")
+if DATABASE_URL:
+    try:
+        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_URL cannot be parsed: {exc}") from exc
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "lte.sqlite3",
+            "OPTIONS": SQLITE_OPTIONS,
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache, rate limits, jobs --------------------------------------------------------------------------
+REDIS_URL = envstr("REDIS_URL")
+CACHE_KEY_PREFIX = envstr("LTE_CACHE_PREFIX", "lte")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": CACHE_KEY_PREFIX}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "lte"}}
+
+HUEY = {
+    "name": "lte",
+    "immediate": envbool("LTE_JOBS_IMMEDIATE", False),
+    "utc": True,
+    "consumer": {"workers": envint("LTE_WORKER_THREADS", 2, minimum=1), "worker_type": "thread"},
+}
+if REDIS_URL:
+    HUEY |= {"huey_class": "huey.PriorityRedisHuey", "url": REDIS_URL}
+else:
+    HUEY |= {"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "jobs.sqlite3")}
+
+# --- Accounts ------------------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
+PASSWORD_HASHERS = [
+    # First: the bcrypt hasher the policy names (SHA-256 prehash, so no 72-byte truncation), cost 12.
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+PASSWORD_MIN_LENGTH = 8
+PASSWORD_MAX_LENGTH = 1024
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+     "OPTIONS": {"user_attributes": ("email", "name")}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH}},
+    {"NAME": "lte.accounts.validators.MaximumLengthValidator",
+     "OPTIONS": {"max_length": PASSWORD_MAX_LENGTH}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+ACCOUNT_ADAPTER = "lte.accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "lte.accounts.forms.SignupForm"}
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False  # a reset never logs in, so it never bypasses two-factor
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "LTE: "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = _base.scheme
+ACCOUNT_RATE_LIMITS = {
+    # SECURITY.md 3: five failures per (account, IP) in 15 minutes trigger a cool-off; never a lockout.
+    "login_failed": "10/m/ip,5/15m/key",
+    "signup": "20/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+    # API tokens are logins too.
+    "api_token": "30/m/ip",
+}
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "accounts:dashboard"
+ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "LeadTrackEngine"
+USERSESSIONS_TRACK_ACTIVITY = True
+ALLAUTH_TRUSTED_PROXY_COUNT = envint("LTE_TRUSTED_PROXY_COUNT", 0, minimum=0)
+
+# --- Sessions and cookies: two cookies at most (the session and the preferences) ------------------------
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
+SESSION_COOKIE_NAME = "__Host-lte_session" if _base.scheme == "https" else "lte_session"
+SESSION_COOKIE_SECURE = _base.scheme == "https"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 30
+SESSION_IDLE_TIMEOUT = envint("LTE_SESSION_IDLE_SECONDS", 60 * 60 * 24 * 3, minimum=60)
+SESSION_ABSOLUTE_TIMEOUT = envint("LTE_SESSION_ABSOLUTE_SECONDS", 60 * 60 * 24 * 30, minimum=60)
+PREFS_COOKIE_NAME = "lte_prefs"
+CSRF_USE_SESSIONS = True
+CSRF_COOKIE_SECURE = _base.scheme == "https"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_TRUSTED_ORIGINS = [f"{_base.scheme}://{_base.netloc}"]
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+LANGUAGE_COOKIE_NAME = "lte_lang_unused"  # never set: the language lives in lte_prefs or the profile
+
+# --- HTTP security ---------------------------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if envbool("LTE_BEHIND_PROXY") else None
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
+    "magnetometer=(), microphone=(), payment=(), usb=(), interest-cohort=(), browsing-topics=()"
+)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+MAX_REQUEST_BODY_BYTES = envint("LTE_MAX_REQUEST_BYTES", 1_048_576, minimum=1024)
+MAX_UPLOAD_BODY_BYTES = 55 * 1024 * 1024  # file imports (CRM) take up to 50 MB
+
+# --- Email: a file outbox by default, Postmark (tracking off) in production -------------------------------
+DEFAULT_FROM_EMAIL = envstr("LTE_FROM_EMAIL", "LeadTrackEngine <hello@leadtrackengine.com>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+POSTMARK_SERVER_TOKEN = envstr("POSTMARK_SERVER_TOKEN")
+if POSTMARK_SERVER_TOKEN:
+    EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
+    ANYMAIL = {"POSTMARK_SERVER_TOKEN": POSTMARK_SERVER_TOKEN}
+    if envstr("POSTMARK_API_URL"):
+        ANYMAIL["POSTMARK_API_URL"] = envstr("POSTMARK_API_URL")
+    ANYMAIL_SEND_DEFAULTS = {"track_opens": False, "track_clicks": False}
+else:
+    EMAIL_BACKEND = "lte.lib.mail.OutboxBackend"
+
+# --- Language, time, static files -------------------------------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", _("English")),
+    ("es", _("Spanish")),
+    ("pt", _("Portuguese")),
+    ("fr", _("French")),
+    ("de", _("German")),
+    ("it", _("Italian")),
+    ("nl", _("Dutch")),
+]
+USE_I18N = True
+TIME_ZONE = "UTC"
+USE_TZ = True
+LTE_TRUST_COUNTRY_HEADER = envbool("LTE_TRUST_COUNTRY_HEADER", False)  # CF-IPCountry behind Cloudflare
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+
+# --- Logging: structured, to stderr, never with contents --------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["stderr"], "level": envstr("LTE_LOG_LEVEL", "INFO")},
+    "loggers": {"django.request": {"level": "ERROR"}, "django.security": {"level": "WARNING"}},
+}

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from lte.site import views
+
+app_name = "site"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("pricing", views.pricing, name="pricing"),
+    path("privacy", views.privacy, name="privacy"),
+]

@@ -1,0 +1,16 @@
+from allauth.account import views as allauth_views
+from django.urls import include, path
+
+from lte.api.api import api
+from lte.site import views as site_views
+
+urlpatterns = [
+    path("healthz", site_views.healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    # The contract's fixed paths; allauth reverses these names, so its links lead here too.
+    path("signup", allauth_views.signup, name="account_signup"),
+    path("login", allauth_views.login, name="account_login"),
+    path("accounts/", include("allauth.urls")),
+    path("app/", include("lte.accounts.urls")),
+    path("", include("lte.site.urls")),
+]
