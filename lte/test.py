@@ -35,10 +35,11 @@ def clear_cache() -> None:
 
 @pytest.fixture(autouse=True)
 def _isolation(request, settings, tmp_path):
-    """Fast password hashing (unless a test is marked real_hasher), a fresh outbox and an empty cache."""
+    """Fast password hashing (unless a test is marked real_hasher), a fresh .eml outbox, an empty cache."""
     if request.node.get_closest_marker("real_hasher") is None:
         settings.PASSWORD_HASHERS = FAST_HASHERS
     settings.OUTBOX_DIR = tmp_path / "outbox"
+    settings.EMAIL_BACKEND = "lte.lib.mail.OutboxBackend"  # the real transport, not Django's test one
     clear_cache()
     yield
     clear_cache()

@@ -7,10 +7,11 @@ from lte.site import views as site_views
 urlpatterns = [
     path("healthz", site_views.healthz, name="healthz"),
     path("api/v1/", api.urls),
-    # The contract's fixed paths; allauth reverses these names, so its links lead here too.
+    path("accounts/", include("allauth.urls")),
+    # The contract's fixed paths. Listed after allauth's own so that reversing these names (which
+    # allauth does for its links and redirects) gives /signup and /login.
     path("signup", allauth_views.signup, name="account_signup"),
     path("login", allauth_views.login, name="account_login"),
-    path("accounts/", include("allauth.urls")),
     path("app/", include("lte.accounts.urls")),
     path("", include("lte.site.urls")),
 ]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from allauth.account.signals import user_logged_in
 from allauth.usersessions.models import UserSession
-from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
 from lte.accounts.preferences import request_country
