@@ -208,7 +208,8 @@ ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False  # a reset never logs in, so it never bypasses two-factor
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
-ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_SESSION_REMEMBER = True  # phones stay logged in; the idle and absolute time-outs still apply
+ACCOUNT_USER_DISPLAY = "lte.accounts.models.display_name"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "LTE: "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = _base.scheme
 ACCOUNT_RATE_LIMITS = {
@@ -224,6 +225,7 @@ LOGIN_REDIRECT_URL = "accounts:dashboard"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "LeadTrackEngine"
+MFA_TOTP_TOLERANCE = 1  # one 30-second step either side, for phone clocks that drift
 USERSESSIONS_TRACK_ACTIVITY = True
 ALLAUTH_TRUSTED_PROXY_COUNT = envint("LTE_TRUSTED_PROXY_COUNT", 0, minimum=0)
 

@@ -32,8 +32,10 @@ class AccountAdapter(DefaultAccountAdapter):
         user.timezone = tz_name if is_timezone(tz_name) else "UTC"
         return super().save_user(request, user, form, commit=commit)
 
-    def get_email_confirmation_url(self, request, emailconfirmation) -> str:
-        return public_url(super().get_email_confirmation_url(request, emailconfirmation))
-
-    def get_reset_password_from_key_url(self, key: str) -> str:
-        return public_url(super().get_reset_password_from_key_url(key))
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Every link in allauth's emails points at LTE_BASE_URL, whatever host the request came in on."""
+        context = {
+            key: public_url(value) if isinstance(value, str) and value.startswith(("http://", "https://")) else value
+            for key, value in context.items()
+        }
+        super().send_mail(template_prefix, email, context)

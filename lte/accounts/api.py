@@ -9,16 +9,17 @@ from allauth.account.internal.flows.email_verification import send_verification_
 from allauth.account.models import EmailAddress
 from allauth.account.signals import user_signed_up
 from allauth.core import ratelimit
+from allauth.mfa.utils import is_mfa_enabled
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import ConfigDict, Field, StrictBool
 
 from lte.accounts.forms import ADULT_REQUIRED, SignupForm
 from lte.accounts.models import User
-from lte.accounts.services import api_token_create, user_update
+from lte.accounts.services import api_token_create, mfa_code_valid, user_update
 
 router = Router(tags=["account"])
 
@@ -42,6 +43,7 @@ class SignupIn(Strict):
 class TokenIn(Strict):
     email: str = Field(max_length=254)
     password: str = Field(max_length=1024)
+    code: str | None = Field(default=None, max_length=64, description="two-factor or recovery code, when on")
 
 
 class TokenOut(Schema):
@@ -73,9 +75,9 @@ SIGNUP_SENT = "Check your email: we sent a link to confirm the address."
 def signup(request: HttpRequest, payload: SignupIn):
     """Creates an account and emails a verification link. A registered address gets the same answer."""
     if payload.adult is not True:
-        return 400, {"detail": str(ADULT_REQUIRED)}
+        return Status(400, {"detail": str(ADULT_REQUIRED)})
     if not ratelimit.consume(request, action="signup"):
-        return 429, {"detail": "Too many signups from here. Please wait a minute."}
+        return Status(429, {"detail": "Too many signups from here. Please wait a minute."})
     form = SignupForm(
         data={
             "name": payload.name,
@@ -86,31 +88,34 @@ def signup(request: HttpRequest, payload: SignupIn):
         }
     )
     if not form.is_valid():
-        return 400, {"detail": {field: [str(e) for e in errs] for field, errs in form.errors.items()}}
+        return Status(400, {"detail": {field: [str(e) for e in errs] for field, errs in form.errors.items()}})
     if form.account_already_exists:
         get_adapter(request).send_account_already_exists_mail(form.cleaned_data["email"])
-        return 201, {"detail": SIGNUP_SENT}
+        return Status(201, {"detail": SIGNUP_SENT})
     with transaction.atomic():
         user = form.save(request)
     user_signed_up.send(sender=User, request=request, user=user)
     send_verification_email_for_user(request, user)
-    return 201, {"detail": SIGNUP_SENT}
+    return Status(201, {"detail": SIGNUP_SENT})
 
 
 @router.post("/auth/token", auth=None, response={200: TokenOut, 401: Detail, 429: Detail})
 def token_create(request: HttpRequest, payload: TokenIn):
     """Exchanges a verified account's email and password for a new API token."""
     if not ratelimit.consume(request, action="api_token"):
-        return 429, {"detail": "Too many attempts. Please wait a minute."}
+        return Status(429, {"detail": "Too many attempts. Please wait a minute."})
     adapter = get_adapter(request)
     try:
         user = adapter.authenticate(request, email=payload.email.strip().lower(), password=payload.password)
     except DjangoValidationError:
-        return 429, {"detail": "Too many failed attempts. Please wait 15 minutes."}
-    if user is None or not EmailAddress.objects.filter(user=user, verified=True, primary=True).exists():
-        return 401, {"detail": "Wrong email or password, or the address is not verified yet."}
+        return Status(429, {"detail": "Too many failed attempts. Please wait 15 minutes."})
+    verified = user is not None and EmailAddress.objects.filter(user=user, verified=True, primary=True).exists()
+    if user is None or not user.is_active or not verified:
+        return Status(401, {"detail": "Wrong email or password, or the address is not verified yet."})
+    if is_mfa_enabled(user) and not mfa_code_valid(user=user, code=payload.code or ""):
+        return Status(401, {"detail": "Two-factor authentication is on: send a current code as `code`."})
     _token, secret = api_token_create(owner=user, name=_token_name(request))
-    return 200, {"token": secret}
+    return Status(200, {"token": secret})
 
 
 def _token_name(request: HttpRequest) -> str:
@@ -137,7 +142,7 @@ def me(request: HttpRequest):
 def me_update(request: HttpRequest, payload: MePatch):
     data = payload.model_dump(exclude_unset=True)
     if any(value is None for value in data.values()):
-        return 400, {"detail": "Fields cannot be null: leave out the ones you don't change."}
+        return Status(400, {"detail": "Fields cannot be null: leave out the ones you don't change."})
     try:
         user = user_update(
             user=request.user,
@@ -147,5 +152,5 @@ def me_update(request: HttpRequest, payload: MePatch):
             timezone_name=data.get("timezone"),
         )
     except DjangoValidationError as exc:
-        return 400, {"detail": exc.message_dict}
-    return 200, user
+        return Status(400, {"detail": exc.message_dict})
+    return Status(200, user)

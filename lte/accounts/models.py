@@ -69,6 +69,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.name.split(" ")[0] if self.name else ""
 
 
+def display_name(user: User) -> str:
+    """How allauth's messages name the user: their own name, never their email address."""
+    return user.name or "you"
+
+
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
     def owned_by(self, user: User) -> ApiTokenQuerySet:
         return self.filter(owner=user)

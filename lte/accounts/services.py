@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP
 from allauth.usersessions.adapter import get_adapter as get_usersessions_adapter
 from allauth.usersessions.models import UserSession
 from django.core.exceptions import ValidationError
@@ -106,3 +109,16 @@ def user_session_end(*, request: HttpRequest, owner: User, session_id: int) -> b
         return False
     get_usersessions_adapter().end_sessions(sessions)
     return True
+
+
+def mfa_code_valid(*, user: User, code: str) -> bool:
+    """A current TOTP code (each usable once) or an unused recovery code of the user's."""
+    code = code.strip().replace(" ", "")
+    if not code:
+        return False
+    for authenticator in Authenticator.objects.filter(user=user):
+        if authenticator.type == Authenticator.Type.TOTP and TOTP(authenticator).validate_code(code):
+            return True
+        if authenticator.type == Authenticator.Type.RECOVERY_CODES and RecoveryCodes(authenticator).validate_code(code):
+            return True
+    return False
