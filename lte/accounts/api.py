@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import UUID
 
 from allauth.account.adapter import get_adapter
 from allauth.account.internal.flows.email_verification import send_verification_email_for_user
@@ -10,12 +11,13 @@ from allauth.account.models import EmailAddress
 from allauth.account.signals import user_signed_up
 from allauth.core import ratelimit
 from allauth.mfa.utils import is_mfa_enabled
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
-from pydantic import ConfigDict, Field, StrictBool
+from pydantic import ConfigDict, Field, StrictBool, field_validator
 
 from lte.accounts.forms import ADULT_REQUIRED, SignupForm
 from lte.accounts.models import User
@@ -25,7 +27,16 @@ router = Router(tags=["account"])
 
 
 class Strict(Schema):
+    """Input schemas refuse unknown fields and NUL characters (PostgreSQL can't store them)."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def no_nul(cls, value):
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+        return value
 
 
 class Detail(Schema):
@@ -51,7 +62,7 @@ class TokenOut(Schema):
 
 
 class MeOut(Schema):
-    id: int
+    id: UUID
     name: str
     email: str
     language: str
@@ -68,6 +79,7 @@ class MePatch(Strict):
     timezone: str | None = Field(default=None, max_length=64)
 
 
+API_FIELD = {"password1": "password"}  # the form's field names as the API calls them
 SIGNUP_SENT = "Check your email: we sent a link to confirm the address."
 
 
@@ -88,8 +100,10 @@ def signup(request: HttpRequest, payload: SignupIn):
         }
     )
     if not form.is_valid():
-        return Status(400, {"detail": {field: [str(e) for e in errs] for field, errs in form.errors.items()}})
+        return Status(400, {"detail": {API_FIELD.get(field, field): [str(e) for e in errs]
+                                       for field, errs in form.errors.items()}})
     if form.account_already_exists:
+        make_password(payload.password)  # the same hashing work as a new account, so timing tells nothing
         get_adapter(request).send_account_already_exists_mail(form.cleaned_data["email"])
         return Status(201, {"detail": SIGNUP_SENT})
     with transaction.atomic():
@@ -113,6 +127,8 @@ def token_create(request: HttpRequest, payload: TokenIn):
     if user is None or not user.is_active or not verified:
         return Status(401, {"detail": "Wrong email or password, or the address is not verified yet."})
     if is_mfa_enabled(user) and not mfa_code_valid(user=user, code=payload.code or ""):
+        # A wrong code counts as a failed login, so codes can't be guessed faster than passwords.
+        adapter.pre_authenticate(request, email=payload.email.strip().lower())
         return Status(401, {"detail": "Two-factor authentication is on: send a current code as `code`."})
     _token, secret = api_token_create(owner=user, name=_token_name(request))
     return Status(200, {"token": secret})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -34,6 +35,9 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractBaseUser, PermissionsMixin):
     """An LTE account. Holds only what a feature needs (PRODUCT.md, "collect the minimum")."""
 
+    # A random id, never reused (SQLite may reuse the largest integer id after a deletion): the
+    # account's keys, tombstone and the associated data of its ciphertexts are bound to it.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     email = models.EmailField("email address", max_length=254, unique=True)
     name = models.CharField(max_length=150)
     language = models.CharField(max_length=8, default="en")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -9,6 +11,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from lte.accounts.api import router as accounts_router
 from lte.api.auth import auth
 
+logger = logging.getLogger("lte.api")
 api = NinjaAPI(
     title="LeadTrackEngine API",
     version="1",
@@ -33,6 +36,14 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
+
+
+@api.exception_handler(Exception)
+def on_unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A bug still answers JSON; the details go to the log (never request bodies), not to the client."""
+    logger.exception("API error in %s %s", request.method, request.resolver_match.route if request.resolver_match
+                     else "?")
+    return api.create_response(request, {"detail": "Something went wrong on our side."}, status=500)
 
 
 def _safe_errors(errors: list) -> list[dict]:
