@@ -20,7 +20,7 @@ run: $(BIN)/lte
 	exec $(BIN)/lte run
 
 test: $(VENV)/.dev
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2 --dist loadfile
 
 test-fast: $(VENV)/.dev
 	$(BIN)/pytest -n 2 -m "not e2e"

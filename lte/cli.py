@@ -49,6 +49,7 @@ def run() -> int:
         "--workers", os.environ.get("WEB_CONCURRENCY", "2"),
         "--worker-class", "gthread", "--threads", "4",
         "--graceful-timeout", str(STOP_GRACE_SECONDS - 5),
+        "--no-control-socket",  # gunicorn's default socket is one per user, shared by every instance
         "--access-logfile", "-",
         # Path without the query string: searches may carry contact names, which never reach a log.
         "--access-logformat", '%(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',

@@ -164,7 +164,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "lte"}}
 
 HUEY = {
-    "name": "lte",
+    "name": CACHE_KEY_PREFIX,  # two instances sharing one Redis never take each other's jobs
     "immediate": envbool("LTE_JOBS_IMMEDIATE", False),
     "utc": True,
     "consumer": {"workers": envint("LTE_WORKER_THREADS", 2, minimum=1), "worker_type": "thread"},
