@@ -38,6 +38,8 @@ def run() -> int:
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
+    call_command("migrate", database="keystore", interactive=False, verbosity=0)
+    _refuse_unknown_master_keys()
     if settings.PRODUCTION:
         call_command("collectstatic", interactive=False, verbosity=0)
 
@@ -89,14 +91,26 @@ def run() -> int:
     return exit_code
 
 
+def _refuse_unknown_master_keys() -> None:
+    from django.core.checks import Error
+
+    from lte.vault.checks import master_key_opens_the_key_store
+
+    errors = [e for e in master_key_opens_the_key_store(None, databases=["keystore"]) if isinstance(e, Error)]
+    if errors:
+        sys.exit(f"LTE: {errors[0].msg}")
+
+
 def _checkpoint_sqlite() -> None:
     """A clean stop folds the WAL back into the database file."""
-    from django.db import connection
+    from django.db import connections
 
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        connection.close()
+    for alias in ("default", "keystore"):
+        connection = connections[alias]
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            connection.close()
 
 
 if __name__ == "__main__":

@@ -87,7 +87,9 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.usersessions",
     "huey.contrib.djhuey",
+    "lte.vault",
     "lte.accounts",
+    "lte.crm",
     "lte.site",
 ]
 
@@ -101,6 +103,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "lte.vault.middleware.request_principal",
     "lte.accounts.middleware.session_timeouts",
     "lte.accounts.middleware.preferences",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -152,7 +155,23 @@ else:
             "OPTIONS": SQLITE_OPTIONS,
         }
     }
+# The key store (wrapped per-account keys, tombstones) lives apart from the data, so that backups
+# of the data never carry readable keys: a second SQLite file, or KEYSTORE_URL.
+KEYSTORE_URL = envstr("KEYSTORE_URL")
+if KEYSTORE_URL:
+    try:
+        DATABASES["keystore"] = dj_database_url.parse(KEYSTORE_URL, conn_max_age=60, conn_health_checks=True)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"KEYSTORE_URL cannot be parsed: {exc}") from exc
+else:
+    DATABASES["keystore"] = {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": DATA_DIR / "keystore.sqlite3",
+        "OPTIONS": SQLITE_OPTIONS,
+    }
+DATABASE_ROUTERS = ["lte.vault.router.KeystoreRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+VAULT_KEY_CACHE_SECONDS = envint("LTE_KEY_CACHE_SECONDS", 60, minimum=0)
 
 # --- Cache, rate limits, jobs --------------------------------------------------------------------------
 REDIS_URL = envstr("REDIS_URL")
@@ -224,6 +243,7 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "accounts:dashboard"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_ADAPTER = "lte.accounts.adapter.MFAAdapter"
 MFA_TOTP_ISSUER = "LeadTrackEngine"
 MFA_TOTP_TOLERANCE = 1  # one 30-second step either side, for phone clocks that drift
 USERSESSIONS_TRACK_ACTIVITY = True

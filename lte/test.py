@@ -23,6 +23,19 @@ FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 URL = re.compile(r"https?://[^\s<>\"]+")
 
 
+def pytest_collection_modifyitems(items) -> None:
+    """Every database test may use the key store too (the vault's second database)."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None and not {"db", "transactional_db"} & set(item.fixturenames):
+            continue
+        kwargs = dict(marker.kwargs) if marker is not None else {}
+        if "transactional_db" in item.fixturenames:
+            kwargs.setdefault("transaction", True)
+        kwargs.setdefault("databases", "__all__")
+        item.add_marker(pytest.mark.django_db(*(marker.args if marker else ()), **kwargs))
+
+
 def clear_cache() -> None:
     """Empties this test process's cache (rate limits included) without touching other workers' keys."""
     if settings.REDIS_URL:

@@ -95,6 +95,7 @@ class LteServer:
     root: Path
     port: int = field(default_factory=free_port)
     database_url: str = ""
+    keystore_url: str = ""
     cache_prefix: str = field(default_factory=lambda: f"lte-e2e-{secrets.token_hex(6)}")
     process: subprocess.Popen | None = None
     returncode: int | None = None
@@ -138,15 +139,22 @@ class LteServer:
         )
         if self.database_url:
             env["DATABASE_URL"] = self.database_url
+        if self.keystore_url:
+            env["KEYSTORE_URL"] = self.keystore_url
         env["LTE_CACHE_PREFIX"] = self.cache_prefix  # on Redis: rate limits and cached sessions apart from pytest's
         return env
 
     def start(self) -> None:
         self.data_dir.mkdir(parents=True, mode=0o700)
-        admin_url = os.environ.get("DATABASE_URL", "")
-        if admin_url:
+        if os.environ.get("DATABASE_URL"):
+            # Connect to the server's maintenance database: the suite's own database may not exist yet.
+            admin_url = _with_database(os.environ["DATABASE_URL"], "postgres")
             self.database_url, drop = create_postgres_database(admin_url)
             self._cleanups.append(drop)
+        if os.environ.get("KEYSTORE_URL"):
+            self.keystore_url, drop_keys = create_postgres_database(_with_database(os.environ["KEYSTORE_URL"],
+                                                                                   "postgres"))
+            self._cleanups.append(drop_keys)
         if os.environ.get("REDIS_URL"):
             self._cleanups.append(lambda: forget_redis_keys(os.environ["REDIS_URL"], f"{self.cache_prefix}:*"))
         with self.log_path.open("wb") as log:

@@ -1,0 +1,108 @@
+"""The primitives: AES-256-GCM via `cryptography`, the master-key ring, and key derivation.
+
+Nothing here knows about models or requests; lte.vault.keys and lte.vault.fields build on it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from dataclasses import dataclass
+from functools import cache
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+
+NONCE_BYTES = 12
+KEY_BYTES = 32
+
+
+class VaultError(Exception):
+    """Base of everything the vault refuses."""
+
+
+class DecryptionFailed(VaultError):
+    """Tampered, truncated, moved to another row, or sealed under a key we don't hold."""
+
+
+def b64e(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64d(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def new_key() -> bytes:
+    return os.urandom(KEY_BYTES)
+
+
+def seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    """nonce ‖ ciphertext+tag."""
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+
+
+def open_sealed(key: bytes, blob: bytes, aad: bytes) -> bytes:
+    if len(blob) < NONCE_BYTES + 16:
+        raise DecryptionFailed("ciphertext too short")
+    try:
+        return AESGCM(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad)
+    except InvalidTag as exc:
+        raise DecryptionFailed("ciphertext does not authenticate") from exc
+
+
+def derive(key: bytes, purpose: str, salt: bytes | None = None) -> bytes:
+    """A key for one purpose, derived from a master key (HKDF-SHA256)."""
+    return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=salt, info=purpose.encode()).derive(key)
+
+
+def kek_fingerprint(kek: bytes) -> str:
+    """A short public name for a master key, stored beside what it wrapped (never the key itself)."""
+    return hashlib.sha256(b"lte:v1:kek-id:" + kek).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class MasterKeys:
+    """The key-encryption keys from LTE_MASTER_KEY or master.key: the first wraps, all unwrap."""
+
+    keys: tuple[bytes, ...]
+
+    @property
+    def current(self) -> bytes:
+        return self.keys[0]
+
+    @property
+    def current_id(self) -> str:
+        return kek_fingerprint(self.current)
+
+    def by_id(self, kek_id: str) -> bytes:
+        for key in self.keys:
+            if hmac.compare_digest(kek_fingerprint(key), kek_id):
+                return key
+        raise DecryptionFailed(
+            f"master key {kek_id} is not configured: add it to LTE_MASTER_KEY (newest first) to read this"
+        )
+
+    def known_ids(self) -> set[str]:
+        return {kek_fingerprint(k) for k in self.keys}
+
+    def wrap(self, secret: bytes, aad: bytes) -> tuple[str, bytes]:
+        return self.current_id, seal(self.current, secret, aad)
+
+    def unwrap(self, kek_id: str, blob: bytes, aad: bytes) -> bytes:
+        return open_sealed(self.by_id(kek_id), bytes(blob), aad)
+
+
+@cache
+def _master_keys(keys: tuple[bytes, ...]) -> MasterKeys:
+    return MasterKeys(keys)
+
+
+def master_keys() -> MasterKeys:
+    return _master_keys(tuple(settings.MASTER_KEYS))

@@ -1,0 +1,175 @@
+"""EncryptedField: a model field stored as `v1:<key id>:<nonce+ciphertext>` under the owner's data key.
+
+The associated data binds each ciphertext to its table, column, row and owner
+(`lte:v1:<app.model>.<field>:<pk>:<owner id>`), so a value copied to another row or account does not
+open. Values are sealed in `pre_save` and opened lazily, on attribute access, through the decryption
+guard (lte.vault.context). Models using it need a primary key that exists before the insert (a UUID
+default) and an owner id attribute (`owner_id` by default).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date
+from typing import Any
+
+from django.db import models
+from django.db.models.query_utils import DeferredAttribute
+
+from lte.vault.context import check_can_read
+from lte.vault.crypto import DecryptionFailed, b64d, b64e, open_sealed, seal
+from lte.vault.keys import keyring_for
+
+VERSION = "v1"
+
+
+class Sealed(str):
+    """A ciphertext as read from the database (as opposed to a plaintext waiting to be sealed)."""
+
+
+class Codec:
+    name = "text"
+
+    def encode(self, value: Any) -> bytes:
+        if not isinstance(value, str):
+            raise TypeError(f"expected text, got {type(value).__name__}")
+        return value.encode("utf-8")
+
+    def decode(self, raw: bytes) -> Any:
+        return raw.decode("utf-8")
+
+
+class JSONCodec(Codec):
+    name = "json"
+
+    def encode(self, value: Any) -> bytes:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    def decode(self, raw: bytes) -> Any:
+        return json.loads(raw)
+
+
+class DateCodec(Codec):
+    name = "date"
+
+    def encode(self, value: Any) -> bytes:
+        if not isinstance(value, date):
+            raise TypeError(f"expected a date, got {type(value).__name__}")
+        return value.isoformat().encode()
+
+    def decode(self, raw: bytes) -> Any:
+        return date.fromisoformat(raw.decode())
+
+
+CODECS = {c.name: c for c in (Codec(), JSONCodec(), DateCodec())}
+
+
+def associated_data(field: EncryptedField, instance: models.Model) -> bytes:
+    owner_id = field.owner_of(instance)
+    return f"lte:{VERSION}:{instance._meta.label_lower}.{field.name}:{instance.pk}:{owner_id}".encode()
+
+
+def seal_value(field: EncryptedField, instance: models.Model, value: Any) -> str:
+    keyring = keyring_for(field.owner_of(instance), create=True)
+    blob = seal(keyring.data_key(keyring.primary_id), field.codec.encode(value), associated_data(field, instance))
+    return f"{VERSION}:{keyring.primary_id}:{b64e(blob)}"
+
+
+def open_value(field: EncryptedField, instance: models.Model, token: str) -> Any:
+    owner_id = field.owner_of(instance)
+    check_can_read(owner_id, f"{instance._meta.label_lower}.{field.name}")
+    try:
+        version, key_id, blob = token.split(":", 2)
+    except ValueError:
+        raise DecryptionFailed("not a vault ciphertext") from None
+    if version != VERSION:
+        raise DecryptionFailed(f"unknown ciphertext version {version!r}")
+    keyring = keyring_for(owner_id)
+    try:
+        raw = b64d(blob)
+    except ValueError:
+        raise DecryptionFailed("ciphertext is not base64") from None
+    return field.codec.decode(open_sealed(keyring.data_key(key_id), raw, associated_data(field, instance)))
+
+
+def key_id_of(token: str) -> str:
+    return token.split(":", 2)[1]
+
+
+class EncryptedAttribute(DeferredAttribute):
+    """Holds the ciphertext in the instance's __dict__ and hands out the plaintext, opened once."""
+
+    def __init__(self, field: EncryptedField) -> None:
+        super().__init__(field)
+        self.plain_key = f"_{field.attname}_plain"
+
+    def __get__(self, instance, cls=None):
+        if instance is None:
+            return self
+        state = super().__get__(instance, cls)
+        if not isinstance(state, Sealed):
+            return state
+        if self.plain_key not in instance.__dict__:
+            instance.__dict__[self.plain_key] = open_value(self.field, instance, state)
+        return instance.__dict__[self.plain_key]
+
+    def __set__(self, instance, value) -> None:
+        instance.__dict__[self.field.attname] = value
+        instance.__dict__.pop(self.plain_key, None)
+
+
+class EncryptedField(models.TextField):
+    descriptor_class = EncryptedAttribute
+
+    def __init__(self, *args, codec: str = "text", owner_field: str = "owner_id", **kwargs) -> None:
+        self.codec = CODECS[codec]
+        self.owner_field = owner_field
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        if self.codec.name != "text":
+            kwargs["codec"] = self.codec.name
+        if self.owner_field != "owner_id":
+            kwargs["owner_field"] = self.owner_field
+        return name, path, args, kwargs
+
+    def owner_of(self, instance: models.Model) -> uuid.UUID:
+        owner = getattr(instance, self.owner_field)
+        if owner is None:
+            raise ValueError(f"{instance._meta.label}.{self.name} needs an owner before it can be sealed")
+        return uuid.UUID(str(owner))
+
+    def from_db_value(self, value, expression, connection):
+        return None if value is None else Sealed(value)
+
+    def pre_save(self, model_instance, add):
+        state = model_instance.__dict__.get(self.attname)
+        if state is None or isinstance(state, Sealed):
+            return state
+        token = Sealed(seal_value(self, model_instance, state))
+        model_instance.__dict__[self.attname] = token
+        model_instance.__dict__[f"_{self.attname}_plain"] = state
+        return token
+
+    def get_prep_value(self, value):
+        if value is None or isinstance(value, Sealed):
+            return value
+        if isinstance(value, str) and value.startswith(f"{VERSION}:"):
+            return value
+        raise TypeError("encrypted fields are sealed on save; they can't be used in queries or bulk updates")
+
+    def get_lookup(self, lookup_name):
+        # Only "is it empty?" makes sense on ciphertext; equality or contains would silently never match.
+        return super().get_lookup(lookup_name) if lookup_name == "isnull" else None
+
+    def value_to_string(self, obj) -> str:
+        return "<encrypted>"
+
+
+def encrypted_fields() -> list[tuple[type[models.Model], EncryptedField]]:
+    from django.apps import apps
+
+    return [(model, field) for model in apps.get_models() for field in model._meta.concrete_fields
+            if isinstance(field, EncryptedField)]
