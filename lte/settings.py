@@ -25,6 +25,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(envstr("LTE_DATA_DIR", str(BASE_DIR / "var"))).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
 OUTBOX_DIR = DATA_DIR / "outbox"
+BACKUP_DIR = Path(envstr("LTE_BACKUP_DIR", str(DATA_DIR / "backups"))).resolve()
 
 LTE_ENV = envstr("LTE_ENV", "development").strip().lower()
 if LTE_ENV not in {"development", "production"}:
@@ -90,6 +91,7 @@ INSTALLED_APPS = [
     "lte.vault",
     "lte.accounts",
     "lte.crm",
+    "lte.backups",
     "lte.site",
 ]
 

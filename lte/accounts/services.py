@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from lte.accounts.models import ApiToken, User, hash_token, new_token_secret
 from lte.accounts.preferences import CURRENCIES, is_timezone, language_codes
+from lte.vault.keys import destroy_account_keys, record_tombstone
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -122,3 +123,16 @@ def mfa_code_valid(*, user: User, code: str) -> bool:
         if authenticator.type == Authenticator.Type.RECOVERY_CODES and RecoveryCodes(authenticator).validate_code(code):
             return True
     return False
+
+
+def account_delete(*, user: User) -> None:
+    """Deletes the account now: a tombstone first (so a crash half-way is finished by the next
+    enforce_tombstones run and no restore brings it back), then every row in one transaction, every
+    session, and last the account's keys — after which no backup of its data can be read."""
+    owner_id = user.pk
+    record_tombstone(owner_id)
+    sessions = list(UserSession.objects.filter(user=user))
+    with transaction.atomic():
+        User.objects.filter(pk=owner_id).delete()
+    get_usersessions_adapter().end_sessions(sessions)
+    destroy_account_keys(owner_id)

@@ -146,6 +146,10 @@ def destroy_account_keys(owner_id: uuid.UUID | str) -> None:
     key_cache.evict(owner_id)
 
 
+def record_tombstone(owner_id: uuid.UUID | str) -> None:
+    Tombstone.objects.using(KEYSTORE).get_or_create(owner_id=uuid.UUID(str(owner_id)))
+
+
 def add_primary_key(owner_id: uuid.UUID | str) -> str:
     """Starts a data-key rotation: a new key encrypts from now on; older ones become decrypt-only."""
     owner_id = uuid.UUID(str(owner_id))
