@@ -34,3 +34,6 @@ check: $(VENV)/.dev
 
 clean-venv:
 	rm -rf $(VENV)
+
+bench: $(VENV)/.dev
+	$(BIN)/python bench/vault_bench.py

@@ -63,8 +63,9 @@ class Contact(Owned):
     last_name = models.CharField(max_length=NAME_MAX, blank=True, default="")
     search_name = models.CharField(max_length=2 * NAME_MAX + 3, editable=False, default="")
     sort_name = models.CharField(max_length=2 * NAME_MAX + 1, editable=False, default="")
-    emails = EncryptedField(codec="json", null=True, blank=True)
-    phones = EncryptedField(codec="json", null=True, blank=True)
+    # Emails and phone numbers are sealed together (one decryption per contact on a list page);
+    # contact.emails and contact.phones read them.
+    reach = EncryptedField(codec="reach", null=True, blank=True)
     address = EncryptedField(null=True, blank=True)
     birthday = EncryptedField(codec="date", null=True, blank=True)
     social = EncryptedField(codec="json", null=True, blank=True)
@@ -88,6 +89,14 @@ class Contact(Owned):
 
     def __str__(self) -> str:
         return f"Contact {self.pk}"
+
+    @property
+    def emails(self) -> list[str]:
+        return (self.reach or {}).get("emails", [])
+
+    @property
+    def phones(self) -> list[str]:
+        return (self.reach or {}).get("phones", [])
 
 
 class ContactLookup(Owned):

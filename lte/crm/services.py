@@ -11,12 +11,29 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from lte.crm.models import NAME_MAX, Contact, ContactLookup, Note
+from lte.crm.models import NAME_MAX, Contact, ContactLookup, Note, Stage
 from lte.crm.text import fold, search_key, sort_key
 from lte.vault.blind import blind_index
 
 MAX_EMAILS = MAX_PHONES = 10
 MAX_NOTE = 20_000
+
+
+DEFAULT_STAGES = [
+    ("new-lead", "New lead"), ("contacted", "Contacted"), ("presented", "Presented"),
+    ("following-up", "Following up"), ("customer", "Customer"), ("team-member", "Team member"), ("not-now", "Not now"),
+]
+
+
+@transaction.atomic
+def stage_defaults_create(*, owner) -> list[Stage]:
+    """The pipeline every account starts with (PRODUCT.md); renamable and reorderable afterwards."""
+    existing = list(Stage.objects.owned_by(owner))
+    if existing:
+        return existing
+    return Stage.objects.bulk_create(
+        [Stage(owner=owner, slug=slug, name=name, position=i) for i, (slug, name) in enumerate(DEFAULT_STAGES)]
+    )
 
 
 def normalise_email(value: str) -> str:
@@ -93,7 +110,8 @@ def contact_create(
     contact = Contact(
         owner=owner, first_name=first_name, last_name=last_name,
         search_name=search_key(first_name, last_name), sort_name=sort_key(first_name, last_name),
-        emails=emails_n or None, phones=phones_n or None, address=address or None, birthday=birthday,
+        reach={"emails": emails_n, "phones": phones_n} if emails_n or phones_n else None,
+        address=address or None, birthday=birthday,
         source=fold(source)[:40] if source else "",
     )
     contact.save()

@@ -5,7 +5,7 @@ Nothing here knows about models or requests; lte.vault.keys and lte.vault.fields
 
 from __future__ import annotations
 
-import base64
+import binascii
 import hashlib
 import hmac
 import os
@@ -31,11 +31,14 @@ class DecryptionFailed(VaultError):
 
 
 def b64e(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+    return binascii.b2a_base64(data, newline=False).decode("ascii")
 
 
 def b64d(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    try:
+        return binascii.a2b_base64(text, strict_mode=True)
+    except binascii.Error as exc:
+        raise ValueError(str(exc)) from None
 
 
 def new_key() -> bytes:
@@ -55,6 +58,27 @@ def open_sealed(key: bytes, blob: bytes, aad: bytes) -> bytes:
         return AESGCM(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad)
     except InvalidTag as exc:
         raise DecryptionFailed("ciphertext does not authenticate") from exc
+
+
+class Cipher:
+    """One AES-256-GCM key, with its (costly to build) cipher object made once."""
+
+    __slots__ = ("_aead",)
+
+    def __init__(self, key: bytes) -> None:
+        self._aead = AESGCM(key)
+
+    def seal(self, plaintext: bytes, aad: bytes) -> bytes:
+        nonce = os.urandom(NONCE_BYTES)
+        return nonce + self._aead.encrypt(nonce, plaintext, aad)
+
+    def open(self, blob: bytes, aad: bytes) -> bytes:
+        if len(blob) < NONCE_BYTES + 16:
+            raise DecryptionFailed("ciphertext too short")
+        try:
+            return self._aead.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad)
+        except InvalidTag as exc:
+            raise DecryptionFailed("ciphertext does not authenticate") from exc
 
 
 def derive(key: bytes, purpose: str, salt: bytes | None = None) -> bytes:

@@ -7,13 +7,13 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from lte.vault.crypto import DecryptionFailed, VaultError, master_keys, new_key
+from lte.vault.crypto import Cipher, DecryptionFailed, VaultError, master_keys, new_key
 from lte.vault.models import AccountIndexKey, AccountKey, Tombstone
 
 KEYSTORE = "keystore"
@@ -30,10 +30,20 @@ class Keyring:
     primary_id: str
     data_keys: dict[str, bytes]
     index_key: bytes
+    ciphers: dict[str, Cipher] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.ciphers.update({key_id: Cipher(key) for key_id, key in self.data_keys.items()})
 
     def data_key(self, key_id: str) -> bytes:
         try:
             return self.data_keys[key_id]
+        except KeyError:
+            raise DecryptionFailed(f"key {key_id} does not belong to this account") from None
+
+    def cipher(self, key_id: str) -> Cipher:
+        try:
+            return self.ciphers[key_id]
         except KeyError:
             raise DecryptionFailed(f"key {key_id} does not belong to this account") from None
 
@@ -54,13 +64,13 @@ class _Cache:
         self._items: OrderedDict[uuid.UUID, tuple[float, Keyring]] = OrderedDict()
 
     def get(self, owner_id: uuid.UUID) -> Keyring | None:
-        with self._lock:
-            item = self._items.get(owner_id)
-            if item is None or item[0] < time.monotonic():
-                self._items.pop(owner_id, None)
-                return None
-            self._items.move_to_end(owner_id)
-            return item[1]
+        item = self._items.get(owner_id)  # a plain dict read is atomic; the lock guards the writes
+        if item is None or item[0] < time.monotonic():
+            if item is not None:
+                with self._lock:
+                    self._items.pop(owner_id, None)
+            return None
+        return item[1]
 
     def put(self, keyring: Keyring) -> None:
         ttl = settings.VAULT_KEY_CACHE_SECONDS
@@ -119,7 +129,8 @@ def _create(owner_id: uuid.UUID) -> None:
 
 def keyring_for(owner_id: uuid.UUID | str, *, create: bool = False) -> Keyring:
     """The account's keys; with create=True, made on first use (only for writes of a live account)."""
-    owner_id = uuid.UUID(str(owner_id))
+    if not isinstance(owner_id, uuid.UUID):
+        owner_id = uuid.UUID(str(owner_id))
     keyring = key_cache.get(owner_id)
     if keyring is not None:
         return keyring

@@ -50,7 +50,7 @@ def raw_column(table: str, column: str, pk) -> str:
 
 def test_sensitive_values_are_stored_only_as_ciphertext(canary):
     contact, note = canary
-    stored = [raw_column("crm_contact", c, contact.pk) for c in ("emails", "phones", "address")]
+    stored = [raw_column("crm_contact", c, contact.pk) for c in ("reach", "address")]
     stored.append(raw_column("crm_note", "body", note.pk))
     for value in stored:
         assert value.startswith("v1:")

@@ -71,7 +71,7 @@ def test_account_key_rotation_reseals_everything_and_keeps_old_ciphertexts_reada
     assert pending_rows(alice.pk) == 0
     assert keyring_for(alice.pk).primary_id == new_key
     assert retired_keys(alice.pk) == [old_key]
-    tokens = list(Note.objects.values_list("body", flat=True)) + list(Contact.objects.values_list("emails", flat=True))
+    tokens = list(Note.objects.values_list("body", flat=True)) + list(Contact.objects.values_list("reach", flat=True))
     assert {key_id_of(t) for t in tokens} == {new_key}
     assert read_all(alice) == [f"note {i}" for i in range(5)]
 

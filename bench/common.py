@@ -1,0 +1,132 @@
+"""Shared benchmark scaffolding: a throwaway instance, one big account, timers that report medians."""
+
+from __future__ import annotations
+
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def setup_instance() -> None:
+    """Points LTE at a fresh data dir (and, with BENCH_DATABASE_URL, a fresh PostgreSQL database)."""
+    os.environ["LTE_DATA_DIR"] = tempfile.mkdtemp(prefix="lte-bench-")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lte.settings")
+    for var in ("DATABASE_URL", "KEYSTORE_URL"):
+        url = os.environ.get(f"BENCH_{var}")
+        if url:
+            sys.path.insert(0, str(ROOT))
+            from lte.site.tests.e2e_server import _with_database, create_postgres_database
+
+            os.environ[var], _drop = create_postgres_database(_with_database(url, "postgres"))
+        else:
+            os.environ.pop(var, None)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("migrate", database="keystore", verbosity=0)
+
+
+def machine() -> str:
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    from django.db import connection
+
+    return (f"{platform.node()}: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
+            f"database {connection.vendor}")
+
+
+def timed(fn: Callable[[], object], runs: int, warmup: int = 3) -> dict[str, float]:
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    samples.sort()
+    return {"median_ms": statistics.median(samples), "p95_ms": samples[int(0.95 * (len(samples) - 1))],
+            "runs": runs}
+
+
+def report(name: str, result: dict[str, float], goal: str = "") -> None:
+    parts = [f"median {result['median_ms']:.2f} ms", f"p95 {result['p95_ms']:.2f} ms", f"{result['runs']} runs"]
+    print(f"  {name:<58} {' · '.join(parts)}{'   goal ' + goal if goal else ''}", flush=True)
+
+
+FIRST = ["Ana", "Zoë", "Luis", "María", "José", "Emma", "Noah", "Olivia", "Liam", "Ava", "Sofía", "Mateo", "Chloé",
+         "Lucas", "Mia", "Élodie", "Hugo", "Léa", "Ben", "Grace", "Amara", "Kofi", "Yuki", "Hana", "Priya"]
+LAST = ["García", "Smith", "Müller", "Rossi", "Dubois", "Silva", "Kowalski", "Nguyen", "Okafor", "Tanaka",
+        "Johnson", "Brown", "López", "Martin", "Bernard", "Costa", "Novak", "Jansen", "Larsen", "O'Brien"]
+
+
+def seed_account(*, contacts: int, notes_per_contact: int, tags: int = 50, seed: int = 7):
+    """One account holding `contacts` contacts and `contacts * notes_per_contact` notes, written in bulk
+    through the real models (so every sensitive value is really encrypted and blind-indexed)."""
+    from django.db import transaction
+
+    from lte.accounts.models import User
+    from lte.crm.models import Contact, ContactLookup, Note, Tag
+    from lte.crm.services import email_digest, phone_digest, stage_defaults_create
+    from lte.crm.text import search_key, sort_key
+    from lte.vault.context import acting_for
+
+    rnd = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
+    user = User.objects.create_user(f"bench{seed}@example.com", "bench-password-1", name="Bench Leader",
+                                    country="US")
+    stages = stage_defaults_create(owner=user)
+    tag_rows = Tag.objects.bulk_create([Tag(owner=user, name=f"tag-{i:02d}") for i in range(tags)])
+    batch = 2000
+    with acting_for(user.pk):
+        for start in range(0, contacts, batch):
+            rows, lookups, notes, links = [], [], [], []
+            for i in range(start, min(start + batch, contacts)):
+                first, last = rnd.choice(FIRST), f"{rnd.choice(LAST)}{i}"
+                email = f"person{i}@example.com"
+                phone = f"+1415{5550000 + i:07d}"[:12]
+                contact = Contact(owner=user, first_name=first, last_name=last,
+                                  search_name=search_key(first, last), sort_name=sort_key(first, last),
+                                  reach={"emails": [email], "phones": [phone]}, source="social",
+                                  stage=rnd.choice(stages))
+                rows.append(contact)
+                lookups += [
+                    ContactLookup(owner=user, contact=contact, kind="email", digest=email_digest(user.pk, email)),
+                    ContactLookup(owner=user, contact=contact, kind="phone", digest=phone_digest(user.pk, phone)),
+                ]
+                notes += [Note(owner=user, contact=contact, body=f"Talked about the {k}th order; follow up soon.")
+                          for k in range(notes_per_contact)]
+                links.append(Contact.tags.through(contact_id=contact.pk, tag_id=rnd.choice(tag_rows).pk))
+            with transaction.atomic():
+                Contact.objects.bulk_create(rows)
+                ContactLookup.objects.bulk_create(lookups)
+                Note.objects.bulk_create(notes)
+                Contact.tags.through.objects.bulk_create(links)
+    return user
+
+
+def child_peak_rss_mb(args: list[str]) -> tuple[float, float]:
+    """Runs a command; returns (seconds, its peak resident memory in MB)."""
+    start = time.perf_counter()
+    result = subprocess.run(["/usr/bin/time", "-f", "%M", *args], capture_output=True, text=True,  # noqa: S603
+                            env=os.environ.copy(), cwd=ROOT)
+    seconds = time.perf_counter() - start
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr[-2000:])
+    return seconds, int(result.stderr.strip().splitlines()[-1]) / 1024
