@@ -83,9 +83,15 @@ def seed_account(*, contacts: int, notes_per_contact: int, tags: int = 50, seed:
     from django.db import transaction
 
     from lte.accounts.models import User
-    from lte.crm.models import Contact, ContactLookup, Note, Tag
-    from lte.crm.services import email_digest, phone_digest, stage_defaults_create
-    from lte.crm.text import search_key, sort_key
+    from lte.crm.models import Contact, ContactLookup, ContactToken, Note, Tag
+    from lte.crm.services import (
+        email_digest,
+        national_digest,
+        national_digits,
+        phone_digest,
+        stage_defaults_create,
+    )
+    from lte.crm.text import fold, search_key, sort_key
     from lte.vault.context import acting_for
 
     rnd = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
@@ -96,7 +102,7 @@ def seed_account(*, contacts: int, notes_per_contact: int, tags: int = 50, seed:
     batch = 2000
     with acting_for(user.pk):
         for start in range(0, contacts, batch):
-            rows, lookups, notes, links = [], [], [], []
+            rows, lookups, notes, links, tokens = [], [], [], [], []
             for i in range(start, min(start + batch, contacts)):
                 first, last = rnd.choice(FIRST), f"{rnd.choice(LAST)}{i}"
                 email = f"person{i}@example.com"
@@ -109,13 +115,18 @@ def seed_account(*, contacts: int, notes_per_contact: int, tags: int = 50, seed:
                 lookups += [
                     ContactLookup(owner=user, contact=contact, kind="email", digest=email_digest(user.pk, email)),
                     ContactLookup(owner=user, contact=contact, kind="phone", digest=phone_digest(user.pk, phone)),
+                    ContactLookup(owner=user, contact=contact, kind="phonen",
+                                  digest=national_digest(user.pk, national_digits(phone))),
                 ]
+                tokens += [ContactToken(owner=user, contact=contact, token=w)
+                           for w in dict.fromkeys(fold(f"{first} {last}").split())]
                 notes += [Note(owner=user, contact=contact, body=f"Talked about the {k}th order; follow up soon.")
                           for k in range(notes_per_contact)]
                 links.append(Contact.tags.through(contact_id=contact.pk, tag_id=rnd.choice(tag_rows).pk))
             with transaction.atomic():
                 Contact.objects.bulk_create(rows)
                 ContactLookup.objects.bulk_create(lookups)
+                ContactToken.objects.bulk_create(tokens)
                 Note.objects.bulk_create(notes)
                 Contact.tags.through.objects.bulk_create(links)
     return user

@@ -15,3 +15,7 @@ urlpatterns = [
     path("app/", include("lte.accounts.urls")),
     path("", include("lte.site.urls")),
 ]
+
+
+handler404 = "lte.site.views.not_found"
+handler500 = "lte.site.views.server_error"

@@ -17,30 +17,14 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
-from pydantic import ConfigDict, Field, StrictBool, field_validator
+from pydantic import Field, StrictBool
 
 from lte.accounts.forms import ADULT_REQUIRED, SignupForm
 from lte.accounts.models import User
 from lte.accounts.services import api_token_create, mfa_code_valid, user_update
+from lte.api.schemas import Detail, Strict
 
 router = Router(tags=["account"])
-
-
-class Strict(Schema):
-    """Input schemas refuse unknown fields and NUL characters (PostgreSQL can't store them)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def no_nul(cls, value):
-        if isinstance(value, str) and "\x00" in value:
-            raise ValueError("must not contain NUL characters")
-        return value
-
-
-class Detail(Schema):
-    detail: str | list | dict
 
 
 class SignupIn(Strict):

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from lte.accounts.api import router as accounts_router
 from lte.api.auth import auth
+from lte.crm.api import router as crm_router
 
 logger = logging.getLogger("lte.api")
 api = NinjaAPI(
@@ -21,6 +24,19 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("", accounts_router)
+api.add_router("", crm_router)
+
+
+@api.exception_handler(ObjectDoesNotExist)
+def on_missing(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResponse:
+    """Someone else's row and no row at all get exactly the same answer."""
+    return api.create_response(request, {"detail": "Not found."}, status=404)
+
+
+@api.exception_handler(DjangoValidationError)
+def on_invalid(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+    return api.create_response(request, {"detail": detail}, status=400)
 
 
 @api.exception_handler(ValidationError)

@@ -99,10 +99,23 @@ class Contact(Owned):
         return (self.reach or {}).get("phones", [])
 
 
+class ContactToken(Owned):
+    """Each folded word of a contact's name, for search-as-you-type by word prefix through an index."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="tokens")
+    token = models.CharField(max_length=NAME_MAX)
+
+    class Meta:
+        indexes = [models.Index(fields=["owner", "token"], name="crm_token_owner_token")]
+
+    def __str__(self) -> str:
+        return f"ContactToken {self.pk}"
+
+
 class ContactLookup(Owned):
     """Blind-indexed emails and phones of a contact: exact search and de-duplication without decrypting."""
 
-    EMAIL, PHONE = "email", "phone"
+    EMAIL, PHONE, NATIONAL = "email", "phone", "phonen"  # phonen: the national number, for local formats
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="lookups")
     kind = models.CharField(max_length=5)
     digest = models.CharField(max_length=32)
@@ -126,3 +139,145 @@ class Note(Owned):
 
     def __str__(self) -> str:
         return f"Note {self.pk}"
+
+
+class Message(Owned):
+    """One conversation entry with a contact: what was said, on which channel, which way."""
+
+    class Channel(models.TextChoices):
+        SMS = "sms", "SMS"
+        WHATSAPP = "whatsapp", "WhatsApp"
+        EMAIL = "email", "Email"
+        CALL = "call", "Call"
+        IN_PERSON = "in_person", "In person"
+        SOCIAL = "social", "Social"
+        OTHER = "other", "Other"
+
+    class Direction(models.TextChoices):
+        OUT = "out", "Sent"
+        IN = "in", "Received"
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="messages")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    direction = models.CharField(max_length=3, choices=Direction.choices, default=Direction.OUT)
+    body = EncryptedField(blank=True)
+    sent_at = models.DateTimeField(default=now)
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        indexes = [models.Index(fields=["contact", "sent_at"], name="crm_message_contact_sent")]
+
+    def __str__(self) -> str:
+        return f"Message {self.pk}"
+
+
+class FollowUp(Owned):
+    """A reminder to get back to a contact; reorder reminders are made from a customer's interval."""
+
+    class Kind(models.TextChoices):
+        FOLLOW_UP = "follow_up", "Follow-up"
+        REORDER = "reorder", "Reorder"
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="followups")
+    title = EncryptedField()
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.FOLLOW_UP)
+    due_at = models.DateTimeField()
+    done_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        ordering = ["due_at"]
+        indexes = [models.Index(fields=["owner", "done_at", "due_at"], name="crm_followup_owner_due"),
+                   models.Index(fields=["contact", "due_at"], name="crm_followup_contact_due")]
+
+    def __str__(self) -> str:
+        return f"FollowUp {self.pk}"
+
+
+class StageChange(Owned):
+    """A contact moved along the pipeline (for the timeline). Stage names are copied: stages get renamed."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="stage_changes")
+    from_name = models.CharField(max_length=40, blank=True, default="")
+    to_name = models.CharField(max_length=40)
+    at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["contact", "at"], name="crm_stagechange_contact_at")]
+
+    def __str__(self) -> str:
+        return f"StageChange {self.pk}"
+
+
+class MessageTemplate(Owned):
+    """A message script with placeholders such as {first_name}, opened pre-filled in the phone's own app."""
+
+    name = models.CharField(max_length=80)
+    channel = models.CharField(max_length=10, choices=Message.Channel.choices, default=Message.Channel.SMS)
+    subject = models.CharField(max_length=200, blank=True, default="")
+    body = models.TextField(max_length=5000)
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return f"MessageTemplate {self.pk}"
+
+
+class ActivityDay(Owned):
+    """The seller's daily activity counters, per day in their own timezone."""
+
+    day = models.DateField()
+    reach_outs = models.PositiveIntegerField(default=0)
+    follow_ups = models.PositiveIntegerField(default=0)
+    presentations = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [models.UniqueConstraint(fields=["owner", "day"], name="crm_activityday_owner_day")]
+
+    def __str__(self) -> str:
+        return f"ActivityDay {self.day}"
+
+
+class ActivityGoal(Owned):
+    reach_outs = models.PositiveSmallIntegerField(default=10)
+    follow_ups = models.PositiveSmallIntegerField(default=5)
+    presentations = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["owner"], name="crm_activitygoal_owner")]
+
+    def __str__(self) -> str:
+        return f"ActivityGoal {self.pk}"
+
+
+class ImportJob(Owned):
+    """A CSV or vCard import running in the background. The uploaded file waits encrypted (its key
+    sealed under the owner's) and is deleted when the job ends."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    file_format = models.CharField(max_length=8)  # csv, vcard
+    file_key = EncryptedField(null=True, blank=True)
+    mapping = models.JSONField(default=dict, blank=True)
+    processed = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=now, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"ImportJob {self.pk}"

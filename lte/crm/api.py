@@ -1,0 +1,277 @@
+"""/contacts, /notes, /followups, /tags, /stages: the CRM over HTTP, through the same services as the pages.
+
+Rows are fetched only through the caller's own querysets; another account's id is a DoesNotExist, which
+the API answers exactly like a missing row (404).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
+
+from lte.api.schemas import Detail, Strict
+from lte.crm import queries, services
+from lte.crm.models import Contact, FollowUp, Message, Note, Tag
+from lte.crm.services import UNSET, ContactData
+
+router = Router(tags=["crm"])
+
+Name = Field(default=None, max_length=100)
+
+
+class ContactOut(Schema):
+    id: UUID
+    first_name: str
+    last_name: str
+    emails: list[str]
+    phones: list[str]
+    address: str | None
+    birthday: date | None
+    source: str
+    stage: str | None
+    tags: list[str]
+    customer_since: date | None
+    reorder_every_days: int | None
+    social: dict[str, str] | None
+    last_contacted_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_stage(contact: Contact) -> str | None:
+        return contact.stage.slug if contact.stage_id else None
+
+    @staticmethod
+    def resolve_tags(contact: Contact) -> list[str]:
+        return sorted(t.name for t in contact.tags.all())
+
+
+class ContactIn(Strict):
+    first_name: str | None = Field(default=None, max_length=100)
+    last_name: str | None = Field(default=None, max_length=100)
+    emails: list[str] | None = Field(default=None, max_length=10)
+    phones: list[str] | None = Field(default=None, max_length=10)
+    address: str | None = Field(default=None, max_length=500)
+    birthday: date | None = None
+    source: str | None = Field(default=None, max_length=40)
+    stage: str | None = Field(default=None, max_length=40)
+    tags: list[str] | None = Field(default=None, max_length=30)
+    customer_since: date | None = None
+    reorder_every_days: int | None = Field(default=None, ge=1, le=366)
+    social: dict[str, str] | None = None
+
+
+class ContactList(Schema):
+    items: list[ContactOut]
+    count: int
+    next_cursor: str | None = None
+
+
+class ContactFilters(Schema):
+    q: str = Field(default="", max_length=200)
+    tag: str = Field(default="", max_length=40)
+    stage: str = Field(default="", max_length=40)
+    sort: str = Field(default="name", max_length=20)
+    limit: int = Field(default=50, ge=1, le=200)
+    offset: int = Field(default=0, ge=0, le=10_000_000)
+    cursor: str | None = Field(default=None, max_length=500)
+
+
+class NoteIn(Strict):
+    body: str = Field(max_length=20_000)
+
+
+class NoteOut(Schema):
+    id: UUID
+    contact_id: UUID
+    body: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class MessageIn(Strict):
+    channel: str = Field(max_length=10)
+    direction: str = Field(default="out", max_length=3)
+    body: str = Field(default="", max_length=20_000)
+    sent_at: datetime | None = None
+
+
+class MessageOut(Schema):
+    id: UUID
+    contact_id: UUID
+    channel: str
+    direction: str
+    body: str
+    sent_at: datetime
+
+
+class FollowUpIn(Strict):
+    contact_id: UUID
+    due_at: datetime
+    title: str = Field(max_length=200)
+    done: bool | None = None
+
+
+class FollowUpPatch(Strict):
+    contact_id: UUID | None = None
+    due_at: datetime | None = None
+    title: str | None = Field(default=None, max_length=200)
+    done: bool | None = None
+
+
+class FollowUpOut(Schema):
+    id: UUID
+    contact_id: UUID
+    title: str
+    kind: str
+    due_at: datetime
+    done: bool
+    done_at: datetime | None
+    created_at: datetime
+
+    @staticmethod
+    def resolve_done(followup: FollowUp) -> bool:
+        return followup.done_at is not None
+
+
+class TagOut(Schema):
+    name: str
+    count: int
+
+
+class StageOut(Schema):
+    slug: str
+    name: str
+    position: int
+
+
+def _data(payload: Strict) -> ContactData:
+    given: dict[str, Any] = payload.model_dump(exclude_unset=True)
+    return ContactData(**{field: given.get(field, UNSET) for field in ContactData.__dataclass_fields__})
+
+
+# --- Contacts ---------------------------------------------------------------------------------------
+
+
+@router.get("/contacts", response=ContactList)
+def contact_list(request: HttpRequest, filters: Query[ContactFilters]):
+    result = queries.page(request.user, q=filters.q, tag=filters.tag, stage=filters.stage, sort=filters.sort,
+                          limit=filters.limit, offset=filters.offset, cursor=filters.cursor)
+    return {"items": result.items, "count": result.count, "next_cursor": result.next_cursor}
+
+
+@router.post("/contacts", response={201: ContactOut, 400: Detail})
+def contact_create(request: HttpRequest, payload: ContactIn):
+    contact = services.contact_create(owner=request.user, data=_data(payload))
+    return Status(201, _fresh(request, contact.pk))
+
+
+def _fresh(request: HttpRequest, contact_id) -> Contact:
+    return (Contact.objects.owned_by(request.user).select_related("stage").prefetch_related("tags")
+            .get(pk=contact_id))
+
+
+@router.get("/contacts/{uuid:contact_id}", response=ContactOut)
+def contact_detail(request: HttpRequest, contact_id: UUID):
+    return _fresh(request, contact_id)
+
+
+@router.patch("/contacts/{uuid:contact_id}", response={200: ContactOut, 400: Detail})
+def contact_update(request: HttpRequest, contact_id: UUID, payload: ContactIn):
+    services.contact_update(owner=request.user, contact_id=contact_id, data=_data(payload))
+    return Status(200, _fresh(request, contact_id))
+
+
+@router.delete("/contacts/{uuid:contact_id}", response={204: None})
+def contact_delete(request: HttpRequest, contact_id: UUID):
+    services.contact_delete(owner=request.user, contact_id=contact_id)
+    return HttpResponse(status=204)
+
+
+# --- Notes and messages -------------------------------------------------------------------------------
+
+
+@router.get("/contacts/{uuid:contact_id}/notes", response=list[NoteOut])
+def note_list(request: HttpRequest, contact_id: UUID):
+    contact = Contact.objects.owned_by(request.user).get(pk=contact_id)
+    return list(Note.objects.owned_by(request.user).filter(contact=contact))
+
+
+@router.post("/contacts/{uuid:contact_id}/notes", response={201: NoteOut, 400: Detail})
+def note_create(request: HttpRequest, contact_id: UUID, payload: NoteIn):
+    return Status(201, services.note_create(owner=request.user, contact_id=contact_id, body=payload.body))
+
+
+@router.patch("/notes/{uuid:note_id}", response={200: NoteOut, 400: Detail})
+def note_update(request: HttpRequest, note_id: UUID, payload: NoteIn):
+    return Status(200, services.note_update(owner=request.user, note_id=note_id, body=payload.body))
+
+
+@router.delete("/notes/{uuid:note_id}", response={204: None})
+def note_delete(request: HttpRequest, note_id: UUID):
+    services.note_delete(owner=request.user, note_id=note_id)
+    return HttpResponse(status=204)
+
+
+@router.get("/contacts/{uuid:contact_id}/messages", response=list[MessageOut])
+def message_list(request: HttpRequest, contact_id: UUID):
+    contact = Contact.objects.owned_by(request.user).get(pk=contact_id)
+    return list(Message.objects.owned_by(request.user).filter(contact=contact))
+
+
+@router.post("/contacts/{uuid:contact_id}/messages", response={201: MessageOut, 400: Detail})
+def message_create(request: HttpRequest, contact_id: UUID, payload: MessageIn):
+    return Status(201, services.message_log(owner=request.user, contact_id=contact_id, channel=payload.channel,
+                                            direction=payload.direction, body=payload.body,
+                                            sent_at=payload.sent_at))
+
+
+# --- Follow-ups ----------------------------------------------------------------------------------------
+
+
+@router.get("/followups", response=list[FollowUpOut])
+def followup_list(request: HttpRequest, due: str = Query("", max_length=10)):
+    return list(queries.followups(request.user, due)[:500])
+
+
+@router.post("/followups", response={201: FollowUpOut, 400: Detail})
+def followup_create(request: HttpRequest, payload: FollowUpIn):
+    followup = services.followup_create(owner=request.user, contact_id=payload.contact_id, title=payload.title,
+                                        due_at=payload.due_at)
+    if payload.done:
+        followup = services.followup_update(owner=request.user, followup_id=followup.pk, done=True)
+    return Status(201, followup)
+
+
+@router.patch("/followups/{uuid:followup_id}", response={200: FollowUpOut, 400: Detail})
+def followup_update(request: HttpRequest, followup_id: UUID, payload: FollowUpPatch):
+    given = payload.model_dump(exclude_unset=True)
+    if any(value is None for value in given.values()):
+        return Status(400, {"detail": "Fields cannot be null: leave out the ones you don't change."})
+    return Status(200, services.followup_update(owner=request.user, followup_id=followup_id,
+                                                **{k: given[k] for k in given}))
+
+
+@router.delete("/followups/{uuid:followup_id}", response={204: None})
+def followup_delete(request: HttpRequest, followup_id: UUID):
+    services.followup_delete(owner=request.user, followup_id=followup_id)
+    return HttpResponse(status=204)
+
+
+# --- Tags and stages ---------------------------------------------------------------------------------
+
+
+@router.get("/tags", response=list[TagOut])
+def tag_list(request: HttpRequest):
+    return list(Tag.objects.owned_by(request.user).annotate(count=Count("contacts")).order_by("name"))
+
+
+@router.get("/stages", response=list[StageOut])
+def stage_list(request: HttpRequest):
+    return services.stages_of(request.user)
