@@ -13,6 +13,7 @@ urlpatterns = [
     path("signup", allauth_views.signup, name="account_signup"),
     path("login", allauth_views.login, name="account_login"),
     path("app/", include("lte.accounts.urls")),
+    path("app/", include("lte.crm.urls")),
     path("", include("lte.site.urls")),
 ]
 
