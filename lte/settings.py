@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "lte.accounts",
     "lte.crm",
     "lte.backups",
+    "lte.privacy",
     "lte.site",
 ]
 
@@ -112,6 +113,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "lte.privacy.visitors.count_visitors",
+    "lte.privacy.usage.record_page_views",
     "lte.lib.middleware.no_store_when_logged_in",
 ]
 
