@@ -136,3 +136,4 @@ def account_delete(*, user: User) -> None:
         User.objects.filter(pk=owner_id).delete()
     get_usersessions_adapter().end_sessions(sessions)
     destroy_account_keys(owner_id)
+    user.deleted = True  # this request's user object outlives the row: nothing may be recorded for it now

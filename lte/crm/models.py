@@ -117,7 +117,7 @@ class ContactLookup(Owned):
 
     EMAIL, PHONE, NATIONAL = "email", "phone", "phonen"  # phonen: the national number, for local formats
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="lookups")
-    kind = models.CharField(max_length=5)
+    kind = models.CharField(max_length=6)
     digest = models.CharField(max_length=32)
 
     class Meta:

@@ -38,3 +38,25 @@ class OutboxBackend(BaseEmailBackend):
                 continue
             sent += 1
         return sent
+
+
+def purge_outbox_for(address: str) -> int:
+    """Deletes the outbox files addressed to `address` (used when an account is deleted)."""
+    import email
+
+    outbox = settings.OUTBOX_DIR
+    if not outbox.exists():
+        return 0
+    removed = 0
+    wanted = address.strip().lower()
+    for path in outbox.glob("*.eml"):
+        try:
+            with path.open("rb") as fh:
+                headers = email.message_from_binary_file(fh)
+        except OSError:
+            continue
+        recipients = ",".join(str(headers.get_all(h, [])) for h in ("To", "Cc", "Bcc")).lower()
+        if wanted in recipients:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed

@@ -7,4 +7,7 @@ class PrivacyConfig(AppConfig):
     verbose_name = "Privacy and your rights"
 
     def ready(self) -> None:
-        from lte.privacy import signals  # noqa: F401
+        from lte.privacy import signals, staff, tasks_rights  # noqa: F401
+        from lte.privacy.declarations import declare
+
+        declare()

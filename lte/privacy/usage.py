@@ -19,7 +19,7 @@ SKIP_PREFIXES = ("/static/", "/healthz", "/api/v1/openapi.json")
 
 def record(user, name: str) -> None:
     """Notes that `user` used the feature or page `name` (a fixed identifier, never user input)."""
-    if user is not None and user.is_authenticated:
+    if user is not None and user.is_authenticated and not getattr(user, "deleted", False):
         UsageEvent.objects.create(user=user, name=name[:80])
 
 

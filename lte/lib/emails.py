@@ -1,0 +1,28 @@
+"""One function per email LTE sends. Plain, short, no tracking, and never a contact, note or message."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.utils import translation
+
+
+def _send(name: str, to: str, context: dict, language: str = "en") -> None:
+    with translation.override(language):
+        context = {"base_url": settings.BASE_URL, **context}
+        subject = render_to_string(f"emails/{name}-subject.txt", context).strip()
+        body = render_to_string(f"emails/{name}-body.txt", context)
+    send_mail(f"LTE: {subject}", body, None, [to])
+
+
+def send_staff_access_notice(*, account_id, action: str, at) -> None:
+    from lte.accounts.models import User
+
+    user = User.objects.filter(pk=account_id, is_active=True).first()
+    if user is not None:
+        _send("staff_access", user.email, {"name": user.name, "action": action, "at": at}, user.language)
+
+
+def send_account_deleted(*, email: str, name: str, language: str = "en") -> None:
+    _send("account_deleted", email, {"name": name}, language)

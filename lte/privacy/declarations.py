@@ -1,0 +1,166 @@
+"""Every model of LTE and of the libraries it uses, declared in the personal-data registry."""
+
+from __future__ import annotations
+
+from lte.privacy.registry import ACCOUNT, AGGREGATE, DERIVED, KEYS, NONE, OWNED, STAFF, Entry, register
+
+
+def _join(values) -> str:
+    return " | ".join(values or [])
+
+
+def _date(value) -> str:
+    return value.isoformat() if value else ""
+
+
+def declare() -> None:
+    # --- Accounts ---
+    register("accounts.User", Entry(
+        "Your account", ACCOUNT, user_field="pk", export_file="account.csv",
+        columns=(("id", lambda u: u.pk), ("name", lambda u: u.name), ("email", lambda u: u.email),
+                 ("language", lambda u: u.language), ("currency", lambda u: u.currency),
+                 ("timezone", lambda u: u.timezone), ("country", lambda u: u.country),
+                 ("adult_confirmed_at", lambda u: _date(u.adult_confirmed_at)),
+                 ("created_at", lambda u: _date(u.created_at)), ("last_login", lambda u: _date(u.last_login))),
+        correct="Settings → Profile, Email and Preferences", delete="deleted when you delete your account"))
+    register("accounts.ApiToken", Entry(
+        "API tokens (names, never the secrets)", ACCOUNT, user_field="owner_id", export_file="api_tokens.csv",
+        columns=(("name", lambda t: t.name), ("starts_with", lambda t: t.hint),
+                 ("created_at", lambda t: _date(t.created_at)), ("last_used_at", lambda t: _date(t.last_used_at))),
+        correct="Settings → API tokens (revoke)", delete="revoke each in Settings → API tokens"))
+    register("account.EmailAddress", Entry(
+        "Email addresses and their verification", ACCOUNT, user_field="user_id", export_file="email_addresses.csv",
+        columns=(("email", lambda e: e.email), ("verified", lambda e: e.verified), ("primary", lambda e: e.primary)),
+        correct="Settings → Email"))
+    register("account.EmailConfirmation", Entry(
+        "Pending email confirmations", ACCOUNT, user_field="email_address__user_id",
+        correct="Settings → Email", delete="expire by themselves, and go with your account"))
+    register("mfa.Authenticator", Entry(
+        "Two-factor authentication (that it is on; secrets stay encrypted)", ACCOUNT, user_field="user_id",
+        export_file="two_factor.csv",
+        columns=(("type", lambda a: a.type), ("created_at", lambda a: _date(a.created_at)),
+                 ("last_used_at", lambda a: _date(a.last_used_at))),
+        correct="Settings → Two-factor", delete="turn it off in Settings → Two-factor"))
+    register("usersessions.UserSession", Entry(
+        "Sessions and devices", ACCOUNT, user_field="user_id", export_file="sessions.csv",
+        columns=(("started_at", lambda s: _date(s.created_at)), ("last_seen_at", lambda s: _date(s.last_seen_at)),
+                 ("ip", lambda s: s.ip), ("browser", lambda s: s.user_agent),
+                 ("country", lambda s: s.data.get("country", ""))),
+        correct="Settings → Sessions", delete="log out any session in Settings → Sessions"))
+    register("sessions.Session", Entry("Login sessions (the session cookie's server side)", ACCOUNT,
+                                       delete="ended at logout, expiry or deletion"))
+    # --- CRM ---
+    register("crm.Contact", Entry(
+        "Contacts", OWNED, user_field="owner_id", export_file="contacts.csv", order_by=("sort_name", "id"),
+        select_related=("stage",), prefetch_related=("tags",),
+        columns=(("id", lambda c: c.pk), ("first_name", lambda c: c.first_name),
+                 ("last_name", lambda c: c.last_name), ("emails", lambda c: _join(c.emails)),
+                 ("phones", lambda c: _join(c.phones)), ("address", lambda c: c.address or ""),
+                 ("birthday", lambda c: _date(c.birthday)), ("source", lambda c: c.source),
+                 ("stage", lambda c: c.stage.slug if c.stage_id else ""),
+                 ("tags", lambda c: _join(sorted(t.name for t in c.tags.all()))),
+                 ("customer_since", lambda c: _date(c.customer_since)),
+                 ("reorder_every_days", lambda c: c.reorder_every_days or ""),
+                 ("social", lambda c: _join(f"{k}:{v}" for k, v in sorted((c.social or {}).items()))),
+                 ("last_contacted_at", lambda c: _date(c.last_contacted_at)),
+                 ("created_at", lambda c: _date(c.created_at)), ("updated_at", lambda c: _date(c.updated_at))),
+        correct="each contact's Edit page, or PATCH /api/v1/contacts/{id}", delete="delete on the contact's page"))
+    register("crm.Note", Entry(
+        "Notes", OWNED, user_field="owner_id", export_file="notes.csv", order_by=("created_at", "id"),
+        columns=(("id", lambda n: n.pk), ("contact_id", lambda n: n.contact_id), ("body", lambda n: n.body),
+                 ("created_at", lambda n: _date(n.created_at)), ("updated_at", lambda n: _date(n.updated_at))),
+        correct="edit on the contact's page", delete="delete on the contact's page"))
+    register("crm.Message", Entry(
+        "Messages and conversations", OWNED, user_field="owner_id", export_file="messages.csv",
+        order_by=("sent_at", "id"),
+        columns=(("id", lambda m: m.pk), ("contact_id", lambda m: m.contact_id), ("channel", lambda m: m.channel),
+                 ("direction", lambda m: m.direction), ("body", lambda m: m.body),
+                 ("sent_at", lambda m: _date(m.sent_at))),
+        correct="the contact's page", delete="delete the contact, on its page, to delete its history"))
+    register("crm.FollowUp", Entry(
+        "Follow-ups", OWNED, user_field="owner_id", export_file="followups.csv", order_by=("due_at", "id"),
+        columns=(("id", lambda f: f.pk), ("contact_id", lambda f: f.contact_id), ("title", lambda f: f.title),
+                 ("kind", lambda f: f.kind), ("due_at", lambda f: _date(f.due_at)),
+                 ("done_at", lambda f: _date(f.done_at)), ("created_at", lambda f: _date(f.created_at))),
+        correct="Follow-ups page", delete="delete on the Follow-ups page"))
+    register("crm.StageChange", Entry(
+        "Pipeline history", OWNED, user_field="owner_id", export_file="stage_changes.csv", order_by=("at", "id"),
+        columns=(("contact_id", lambda s: s.contact_id), ("from", lambda s: s.from_name), ("to", lambda s: s.to_name),
+                 ("at", lambda s: _date(s.at))),
+        delete="delete the contact, on its page, to delete its history"))
+    register("crm.Stage", Entry(
+        "Pipeline stages", OWNED, user_field="owner_id", export_file="stages.csv", order_by=("position",),
+        columns=(("slug", lambda s: s.slug), ("name", lambda s: s.name), ("position", lambda s: s.position)),
+        correct="Pipeline settings"))
+    register("crm.Tag", Entry(
+        "Tags", OWNED, user_field="owner_id", export_file="tags.csv", order_by=("name",),
+        columns=(("name", lambda t: t.name),), correct="each contact's tags"))
+    register("crm.MessageTemplate", Entry(
+        "Message templates", OWNED, user_field="owner_id", export_file="templates.csv", order_by=("position", "name"),
+        columns=(("name", lambda t: t.name), ("channel", lambda t: t.channel), ("subject", lambda t: t.subject),
+                 ("body", lambda t: t.body)),
+        correct="Templates page", delete="delete on the Templates page"))
+    register("crm.ActivityDay", Entry(
+        "Daily activity", OWNED, user_field="owner_id", export_file="activity.csv", order_by=("day",),
+        columns=(("day", lambda a: _date(a.day)), ("reach_outs", lambda a: a.reach_outs),
+                 ("follow_ups", lambda a: a.follow_ups), ("presentations", lambda a: a.presentations)),
+        correct="Activity page"))
+    register("crm.ActivityGoal", Entry(
+        "Daily goals", OWNED, user_field="owner_id", export_file="activity_goal.csv",
+        columns=(("reach_outs", lambda g: g.reach_outs), ("follow_ups", lambda g: g.follow_ups),
+                 ("presentations", lambda g: g.presentations)),
+        correct="Activity page"))
+    register("crm.ImportJob", Entry(
+        "Imports", OWNED, user_field="owner_id", export_file="imports.csv", order_by=("created_at",),
+        columns=(("status", lambda i: i.status), ("format", lambda i: i.file_format),
+                 ("created", lambda i: i.created), ("updated", lambda i: i.updated), ("skipped", lambda i: i.skipped),
+                 ("errors", lambda i: len(i.errors or [])), ("created_at", lambda i: _date(i.created_at))),
+        delete="with your account (the uploaded file itself is deleted when the import ends)"))
+    register("crm.ContactToken", Entry("Search index of contact names", DERIVED, user_field="owner_id"))
+    register("crm.ContactLookup", Entry("Blind index of contact emails and phones", DERIVED, user_field="owner_id"))
+    register("crm.Contact_tags", Entry("Contact ↔ tag links", DERIVED, user_field="contact__owner_id"))
+    # --- Privacy ---
+    register("privacy.LoginRecord", Entry(
+        "Login history", ACCOUNT, user_field="user_id", export_file="logins.csv", order_by=("-at",),
+        columns=(("at", lambda r: _date(r.at)), ("ip", lambda r: r.ip or ""), ("browser", lambda r: r.user_agent),
+                 ("country", lambda r: r.country), ("method", lambda r: r.method)),
+        delete="delete it on Your data (kept 90 days otherwise)"))
+    register("privacy.UsageEvent", Entry(
+        "Usage events (pages and features, never contents)", ACCOUNT, user_field="user_id",
+        export_file="usage.csv", order_by=("-at",),
+        columns=(("at", lambda e: _date(e.at)), ("name", lambda e: e.name)),
+        delete="delete it on Your data (kept 90 days otherwise)"))
+    register("privacy.SupportGrant", Entry(
+        "Support access you granted", ACCOUNT, user_field="user_id", export_file="support_grants.csv",
+        columns=(("created_at", lambda g: _date(g.created_at)), ("expires_at", lambda g: _date(g.expires_at)),
+                 ("revoked_at", lambda g: _date(g.revoked_at))),
+        correct="Your data → Support access"))
+    register("privacy.PolicyAcknowledgement", Entry(
+        "Policy acknowledgements", ACCOUNT, user_field="user_id", export_file="policy_acknowledgements.csv",
+        columns=(("policy", lambda a: a.version.kind), ("version", lambda a: _date(a.version.published_on)),
+                 ("acknowledged_at", lambda a: _date(a.at))),
+        select_related=("version",)))
+    register("privacy.StaffAccess", Entry(
+        "Staff access to your account", STAFF, user_field="account_id", export_file="staff_access.csv",
+        order_by=("seq",),
+        columns=(("at", lambda s: _date(s.at)), ("staff", lambda s: s.staff_name), ("basis", lambda s: s.basis),
+                 ("reason", lambda s: s.reason), ("action", lambda s: s.action), ("resource", lambda s: s.resource)),
+        delete="kept (append-only); the reasons are sealed under your key, so they are shredded with it"))
+    register("privacy.ChildReport", Entry(
+        "Reports that an account belongs to a child", STAFF,
+        delete="resolved and kept by staff; hold only the reported address"))
+    register("privacy.UsageDailyCount", Entry("Anonymous daily usage counts", AGGREGATE))
+    register("privacy.VisitorDay", Entry("Anonymous daily visitor counts", AGGREGATE))
+    register("privacy.PolicyVersion", Entry("Published policies", NONE))
+    # --- Key store ---
+    for label in ("vault.AccountKey", "vault.AccountIndexKey"):
+        register(label, Entry("Encryption keys of your account", KEYS, user_field="owner_id",
+                              delete="destroyed at once when you delete your account"))
+    register("vault.Tombstone", Entry("Deletion record (account id and time only)", KEYS,
+                                      delete="kept 91 days so no backup brings a deleted account back"))
+    # --- Framework tables with nothing about anyone ---
+    for label in ("auth.Permission", "auth.Group", "contenttypes.ContentType"):
+        register(label, Entry("Framework table", NONE))
+    register("accounts.User_groups", Entry("Account groups", ACCOUNT, user_field="user_id"))
+    register("accounts.User_user_permissions", Entry("Account permissions", ACCOUNT, user_field="user_id"))
+    register("auth.Group_permissions", Entry("Framework table", NONE))

@@ -1,0 +1,186 @@
+"""Export everything, one tap: a ZIP of UTF-8 CSV files streamed row by row (memory stays flat), from one
+consistent snapshot of the database; plus vCard and JSON variants. Formula-looking cells are neutralised
+with a leading apostrophe, which our own import takes off again."""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from datetime import date, datetime
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from lte.privacy import registry
+from lte.vault.context import acting_for
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+FLUSH_BYTES = 64 * 1024
+CHUNK_ROWS = 2000
+
+README = """LeadTrackEngine export
+======================
+
+Everything we hold about you and your business, exported on {when} (UTC).
+Every file is UTF-8 CSV with a header row. Times are ISO 8601 in UTC; dates are YYYY-MM-DD.
+Several values in one cell (emails, phones, tags) are separated by " | ".
+
+A cell that would start with = + - @ ' or a tab or line break starts with an apostrophe (') so that a
+spreadsheet shows it as text instead of running it as a formula. LeadTrackEngine's import removes that
+apostrophe again: importing contacts.csv (with notes.csv, messages.csv and followups.csv next to it, or
+this whole ZIP) into an empty account gives back the same data.
+
+Files
+-----
+{files}
+"""
+
+
+def neutralise(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def unneutralise(text: str) -> str:
+    """The inverse, for re-importing our own export (where every leading apostrophe was added by us)."""
+    return text[1:] if text.startswith("'") else text
+
+
+class _Sink(io.RawIOBase):
+    """Collects what zipfile writes so the generator can hand it out in pieces (unseekable: zipfile streams)."""
+
+    def __init__(self) -> None:
+        self._chunks: list[bytes] = []
+        self._size = 0
+        self._pos = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        chunk = bytes(data)
+        self._chunks.append(chunk)
+        self._size += len(chunk)
+        self._pos += len(chunk)
+        return len(chunk)
+
+    def tell(self) -> int:
+        return self._pos
+
+    def pending(self) -> int:
+        return self._size
+
+    def drain(self) -> bytes:
+        data = b"".join(self._chunks)
+        self._chunks.clear()
+        self._size = 0
+        return data
+
+
+@contextlib.contextmanager
+def snapshot() -> Iterator[None]:
+    """One consistent view of the data for the whole export, without blocking writers."""
+    if connection.in_atomic_block:  # already inside a transaction (the test suite): that is the snapshot
+        yield
+    elif connection.vendor == "sqlite":
+        connection.ensure_connection()
+        with connection.cursor() as cursor:
+            cursor.execute("BEGIN DEFERRED")  # WAL: readers see one snapshot and never block writers
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("COMMIT")
+    else:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield
+
+
+def exported_entries():
+    return [(model, entry) for model, entry in registry.entries() if entry.export_file]
+
+
+def zip_stream(user) -> Iterator[bytes]:
+    """Yields the export ZIP piece by piece."""
+    sink = _Sink()
+    with (acting_for(user.pk), snapshot(),
+          zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive):
+        files = []
+        for model, entry in exported_entries():
+            files.append(f"- {entry.export_file}: {entry.label}")
+            info = zipfile.ZipInfo(entry.export_file, date_time=timezone.now().timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with archive.open(info, "w", force_zip64=True) as raw:
+                text = codecs.getwriter("utf-8")(raw)
+                writer = csv.writer(text, lineterminator="\r\n")
+                writer.writerow([name for name, _ in entry.columns])
+                for row in registry.queryset(model, entry, user.pk).iterator(chunk_size=CHUNK_ROWS):
+                    writer.writerow([neutralise(get(row)) for _, get in entry.columns])
+                    if sink.pending() >= FLUSH_BYTES:
+                        yield sink.drain()
+            if sink.pending():
+                yield sink.drain()
+        archive.writestr("README.txt", README.format(when=timezone.now().isoformat(timespec="seconds"),
+                                                     files="\n".join(files)))
+    yield sink.drain()
+
+
+def vcard_stream(user) -> Iterator[bytes]:
+    import vobject
+
+    from lte.crm.models import Contact
+
+    with acting_for(user.pk), snapshot():
+        query = Contact.objects.owned_by(user).prefetch_related("tags").order_by("sort_name", "id")
+        for contact in query.iterator(chunk_size=CHUNK_ROWS):
+            card = vobject.vCard()
+            card.add("n").value = vobject.vcard.Name(family=contact.last_name, given=contact.first_name)
+            card.add("fn").value = f"{contact.first_name} {contact.last_name}".strip() or (
+                (contact.emails or contact.phones or ["?"])[0])
+            for email in contact.emails:
+                card.add("email").value = email
+            for phone in contact.phones:
+                card.add("tel").value = phone
+            if contact.address:
+                card.add("note").value = f"Address: {contact.address}"
+            if contact.birthday:
+                card.add("bday").value = contact.birthday.isoformat()
+            tags = [t.name for t in contact.tags.all()]
+            if tags:
+                card.add("categories").value = tags
+            yield card.serialize().encode("utf-8")
+
+
+def json_stream(user) -> Iterator[bytes]:
+    """The same records as the ZIP, as one JSON object of arrays, for developers."""
+    with acting_for(user.pk), snapshot():
+        yield b"{"
+        for index, (model, entry) in enumerate(exported_entries()):
+            name = entry.export_file.removesuffix(".csv")
+            yield (b"," if index else b"") + json.dumps(name).encode() + b":["
+            for position, row in enumerate(registry.queryset(model, entry, user.pk).iterator(chunk_size=CHUNK_ROWS)):
+                record = {col: _jsonable(get(row)) for col, get in entry.columns}
+                yield (b"," if position else b"") + json.dumps(record, ensure_ascii=False).encode("utf-8")
+            yield b"]"
+        yield b"}"
+
+
+def _jsonable(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)

@@ -1,0 +1,111 @@
+"""Export everything: the ZIP's contents, formula neutralisation, and a lossless round trip."""
+
+import csv
+import io
+import uuid
+import zipfile
+from datetime import date
+
+import pytest
+from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lte.accounts.services import api_token_create
+from lte.crm.models import Contact, FollowUp, Message, Note
+from lte.crm.services import contact_create, followup_create, message_log, note_create
+from lte.privacy.exports import neutralise, unneutralise, zip_stream
+from lte.privacy.reimport import reimport
+from lte.test import make_user
+from lte.vault.context import acting_for
+
+pytestmark = pytest.mark.django_db
+
+
+def export_of(user) -> zipfile.ZipFile:
+    return zipfile.ZipFile(io.BytesIO(b"".join(zip_stream(user))))
+
+
+def rows(archive, name):
+    return list(csv.DictReader(io.StringIO(archive.read(name).decode("utf-8"))))
+
+
+def test_the_api_export_is_a_zip_attachment_with_the_contract_files(alice):
+    _, token = api_token_create(owner=alice, name="t")
+    response = Client(HTTP_AUTHORIZATION=f"Bearer {token}").get("/api/v1/me/export")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    assert response["Content-Disposition"].startswith("attachment;")
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    assert {"contacts.csv", "notes.csv", "messages.csv", "followups.csv", "account.csv", "README.txt"} <= set(
+        archive.namelist())
+    [account] = rows(archive, "account.csv")
+    assert account["email"] == "alice@example.com"
+    assert archive.testzip() is None
+
+
+def test_cells_that_look_like_formulas_are_neutralised():
+    for value in ("=SUM(A1)", "+1 555", "-2", "@cmd", "\tx", "\rx", "'quoted"):
+        assert neutralise(value).startswith("'")
+        assert unneutralise(neutralise(value)) == value
+    assert neutralise("plain") == "plain"
+
+
+def test_bob_exports_only_bobs_data(alice, bob):
+    with acting_for(alice.pk):
+        contact_create(owner=alice, first_name="Secret", emails=["secret@example.com"])
+    archive = export_of(bob)
+    assert rows(archive, "contacts.csv") == []
+    assert b"Secret" not in b"".join(archive.read(n) for n in archive.namelist())
+
+
+def test_vcard_and_json_variants(alice):
+    with acting_for(alice.pk):
+        contact_create(owner=alice, first_name="Vera", emails=["vera@example.com"], phones=["+14155550100"])
+    _, token = api_token_create(owner=alice, name="t")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    vcard = b"".join(client.get("/api/v1/me/export?format=vcard").streaming_content).decode()
+    assert "BEGIN:VCARD" in vcard and "vera@example.com" in vcard and "+14155550100" in vcard
+    import json
+
+    data = json.loads(b"".join(client.get("/api/v1/me/export?format=json").streaming_content))
+    assert data["contacts"][0]["first_name"] == "Vera"
+    assert client.get("/api/v1/me/export?format=exe").status_code == 422
+
+
+text = st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="|\x00"), max_size=40).map(
+    str.strip)
+risky = st.sampled_from(["=SUM(A1:A9)", "+44 20", "-1", "@here", "'apostrophe", "مرحبا بالعالم", "שלום", "🎉🔥",
+                         "<script>alert(1)</script>", "a, \"quoted\"\nnewline"])
+name = st.one_of(text, risky).filter(lambda s: 0 < len(s) <= 100)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(first=name, last=st.one_of(text, risky).filter(lambda s: len(s) <= 100), note=st.one_of(text, risky).filter(bool),
+       address=st.one_of(st.none(), risky), tag=st.one_of(risky, text).filter(lambda s: 0 < len(s) <= 40))
+def test_the_export_reimports_into_an_empty_account_to_the_same_data(first, last, note, address, tag):
+    source = make_user(f"src-{uuid.uuid4().hex}@example.com")  # examples share one test's database
+    target = make_user(f"dst-{uuid.uuid4().hex}@example.com")
+    with acting_for(source.pk):
+        contact = contact_create(owner=source, first_name=first, last_name=last, emails=["a.b@example.com"],
+                                 phones=["+34612345678"], address=address, birthday=date(1990, 5, 17),
+                                 source="event", tags=[tag], stage="presented")
+        note_create(owner=source, contact=contact, body=note)
+        message_log(owner=source, contact_id=contact.pk, channel="whatsapp", body=note)
+        followup_create(owner=source, contact_id=contact.pk, title=note[:200],
+                        due_at=contact.created_at)
+    report = reimport(owner=target, archive=export_of(source))
+    assert report.errors == [] and report.contacts == 1
+
+    def snapshot(user):
+        with acting_for(user.pk):
+            c = Contact.objects.owned_by(user).select_related("stage").prefetch_related("tags").get()
+            return {
+                "contact": (c.first_name, c.last_name, c.emails, c.phones, c.address, c.birthday, c.source,
+                            c.stage.slug, sorted(t.name for t in c.tags.all()), c.created_at),
+                "notes": [n.body for n in Note.objects.owned_by(user)],
+                "messages": [(m.channel, m.direction, m.body, m.sent_at) for m in Message.objects.owned_by(user)],
+                "followups": [(f.title, f.kind, f.due_at, f.done_at) for f in FollowUp.objects.owned_by(user)],
+            }
+
+    assert snapshot(target) == snapshot(source)
