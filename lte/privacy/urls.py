@@ -1,4 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from lte.privacy import views
 
 app_name = "privacy"
-urlpatterns: list = []
+urlpatterns = [
+    path("your-data/", views.your_data, name="your-data"),
+    path("your-data/export", views.export, name="export"),
+    path("your-data/clear/<slug:what>", views.clear_history, name="clear"),
+    path("your-data/support-access", views.support_access, name="support-access"),
+    path("delete-account/", views.delete_account, name="delete-account"),
+    path("staff/accounts/<uuid:account_id>/", views.staff_account, name="staff-account"),
+    path("staff/usage/", views.staff_usage, name="staff-usage"),
+]
