@@ -77,6 +77,7 @@ ALLOWED_HOSTS += [h.strip() for h in envstr("LTE_ALLOWED_HOSTS").split(",") if h
 
 # --- Applications ------------------------------------------------------------------------------------
 INSTALLED_APPS = [
+    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -1,4 +1,5 @@
 from allauth.account import views as allauth_views
+from django.contrib import admin
 from django.urls import include, path
 
 from lte.api.api import api
@@ -6,6 +7,7 @@ from lte.site import views as site_views
 
 urlpatterns = [
     path("healthz", site_views.healthz, name="healthz"),
+    path("staff/admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("accounts/", include("allauth.urls")),
     # The contract's fixed paths. Listed after allauth's own so that reversing these names (which

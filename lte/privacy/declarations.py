@@ -159,6 +159,8 @@ def declare() -> None:
     register("vault.Tombstone", Entry("Deletion record (account id and time only)", KEYS,
                                       delete="kept 91 days so no backup brings a deleted account back"))
     # --- Framework tables with nothing about anyone ---
+    register("admin.LogEntry", Entry("Staff's admin actions (on staff-side records only)", STAFF,
+                                     user_field="user_id", delete="kept with the staff member's account"))
     for label in ("auth.Permission", "auth.Group", "contenttypes.ContentType"):
         register(label, Entry("Framework table", NONE))
     register("accounts.User_groups", Entry("Account groups", ACCOUNT, user_field="user_id"))
