@@ -38,3 +38,4 @@ clean-venv:
 bench: $(VENV)/.dev
 	$(BIN)/python bench/vault_bench.py
 	$(BIN)/python bench/crm_bench.py
+	$(BIN)/python bench/rights_bench.py
