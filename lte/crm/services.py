@@ -334,7 +334,9 @@ def contact_create(*, owner, data: ContactData | None = None, **fields) -> Conta
 
 @transaction.atomic
 def contact_update(*, owner, contact_id, data: ContactData) -> Contact:
-    contact = Contact.objects.owned_by(owner).select_for_update().select_related("stage").get(pk=contact_id)
+    # of=self: PostgreSQL can't lock the nullable side of the stage join.
+    contact = (Contact.objects.owned_by(owner).select_for_update(of=("self",)).select_related("stage")
+               .get(pk=contact_id))
     old_stage = contact.stage
     names_before = (contact.first_name, contact.last_name)
     emails, phones, stage = _apply(contact, owner, data)
