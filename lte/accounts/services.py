@@ -132,8 +132,11 @@ def account_delete(*, user: User) -> None:
     owner_id = user.pk
     record_tombstone(owner_id)
     sessions = list(UserSession.objects.filter(user=user))
+    from lte.privacy.registry import DERIVED, OWNED, bulk_delete_rows
+
     with transaction.atomic():
-        User.objects.filter(pk=owner_id).delete()
+        bulk_delete_rows(owner_id, [DERIVED, OWNED])  # the big tables, one DELETE each
+        User.objects.filter(pk=owner_id).delete()  # the account and its few account rows, with cascades
     get_usersessions_adapter().end_sessions(sessions)
     destroy_account_keys(owner_id)
     user.deleted = True  # this request's user object outlives the row: nothing may be recorded for it now

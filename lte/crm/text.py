@@ -6,6 +6,9 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
+# Folding can lengthen text (NFKD turns one ligature into up to 18 characters): cut to the columns' sizes.
+SEARCH_MAX = 200
+SORT_MAX = 201
 
 
 def fold(text: str) -> str:
@@ -18,8 +21,8 @@ def fold(text: str) -> str:
 def search_key(first_name: str, last_name: str) -> str:
     """What name search matches against: ' first last ' folded, with spaces at both ends so that
     `LIKE '% term%'` finds a word start anywhere and `LIKE ' term%'` a prefix of the whole name."""
-    return f" {fold(f'{first_name} {last_name}')} "
+    return f" {fold(f'{first_name} {last_name}')[:SEARCH_MAX]} "
 
 
 def sort_key(first_name: str, last_name: str) -> str:
-    return fold(f"{first_name} {last_name}") or "~"
+    return fold(f"{first_name} {last_name}")[:SORT_MAX] or "~"

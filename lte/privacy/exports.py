@@ -44,6 +44,8 @@ Files
 def neutralise(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):
+        return "'" + value if value.startswith(FORMULA_START) else value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime | date):
@@ -113,11 +115,87 @@ def exported_entries():
     return [(model, entry) for model, entry in registry.entries() if entry.export_file]
 
 
+# --- Fast paths for the big tables: tuples instead of model instances ------------------------------------
+
+
+def _open(model, name: str):
+    from lte.vault.fields import open_raw
+
+    field = model._meta.get_field(name)
+    return lambda pk, owner_id, token: open_raw(field, pk=pk, owner_id=owner_id, token=token)
+
+
+def _contact_rows(user_id) -> Iterator[list]:
+    from lte.crm.models import Contact
+
+    tags: dict = {}
+    for contact_id, name in Contact.tags.through.objects.filter(contact__owner_id=user_id).values_list(
+            "contact_id", "tag__name").iterator(chunk_size=CHUNK_ROWS):
+        tags.setdefault(contact_id, []).append(name)
+    reach, address, birthday, social = (_open(Contact, f) for f in ("reach", "address", "birthday", "social"))
+    query = (Contact.objects.filter(owner_id=user_id).order_by("sort_name", "id")
+             .values_list("id", "owner_id", "first_name", "last_name", "reach", "address", "birthday", "source",
+                          "stage__slug", "customer_since", "reorder_every_days", "social", "last_contacted_at",
+                          "created_at", "updated_at"))
+    for (pk, owner, first, last, reach_t, address_t, birthday_t, source, stage, since, every, social_t, last_c,
+         created, updated) in query.iterator(chunk_size=CHUNK_ROWS):
+        points = reach(pk, owner, reach_t) or {"emails": [], "phones": []}
+        soc = social(pk, owner, social_t) or {}
+        yield [pk, first, last, " | ".join(points["emails"]), " | ".join(points["phones"]),
+               address(pk, owner, address_t) or "", birthday(pk, owner, birthday_t), source, stage or "",
+               " | ".join(sorted(tags.get(pk, []))), since, every or "",
+               " | ".join(f"{k}:{v}" for k, v in sorted(soc.items())), last_c, created, updated]
+
+
+def _note_rows(user_id) -> Iterator[list]:
+    from lte.crm.models import Note
+
+    body = _open(Note, "body")
+    query = (Note.objects.filter(owner_id=user_id).order_by("created_at", "id")
+             .values_list("id", "owner_id", "contact_id", "body", "created_at", "updated_at"))
+    for pk, owner, contact, token, created, updated in query.iterator(chunk_size=CHUNK_ROWS):
+        yield [pk, contact, body(pk, owner, token), created, updated]
+
+
+def _message_rows(user_id) -> Iterator[list]:
+    from lte.crm.models import Message
+
+    body = _open(Message, "body")
+    query = (Message.objects.filter(owner_id=user_id).order_by("sent_at", "id")
+             .values_list("id", "owner_id", "contact_id", "channel", "direction", "body", "sent_at"))
+    for pk, owner, contact, channel, direction, token, sent in query.iterator(chunk_size=CHUNK_ROWS):
+        yield [pk, contact, channel, direction, body(pk, owner, token), sent]
+
+
+def _followup_rows(user_id) -> Iterator[list]:
+    from lte.crm.models import FollowUp
+
+    title = _open(FollowUp, "title")
+    query = (FollowUp.objects.filter(owner_id=user_id).order_by("due_at", "id")
+             .values_list("id", "owner_id", "contact_id", "title", "kind", "due_at", "done_at", "created_at"))
+    for pk, owner, contact, token, kind, due, done, created in query.iterator(chunk_size=CHUNK_ROWS):
+        yield [pk, contact, title(pk, owner, token), kind, due, done, created]
+
+
+FAST_ROWS = {"crm.contact": _contact_rows, "crm.note": _note_rows, "crm.message": _message_rows,
+             "crm.followup": _followup_rows}
+
+
+def entry_rows(model, entry, user_id) -> Iterator[list]:
+    """The export rows of one registered model, through its fast path when it has one."""
+    fast = FAST_ROWS.get(model._meta.label_lower)
+    if fast is not None:
+        yield from fast(user_id)
+        return
+    for row in registry.queryset(model, entry, user_id).iterator(chunk_size=CHUNK_ROWS):
+        yield [get(row) for _, get in entry.columns]
+
+
 def zip_stream(user) -> Iterator[bytes]:
     """Yields the export ZIP piece by piece."""
     sink = _Sink()
     with (acting_for(user.pk), snapshot(),
-          zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive):
+          zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive):
         files = []
         for model, entry in exported_entries():
             files.append(f"- {entry.export_file}: {entry.label}")
@@ -127,8 +205,8 @@ def zip_stream(user) -> Iterator[bytes]:
                 text = codecs.getwriter("utf-8")(raw)
                 writer = csv.writer(text, lineterminator="\r\n")
                 writer.writerow([name for name, _ in entry.columns])
-                for row in registry.queryset(model, entry, user.pk).iterator(chunk_size=CHUNK_ROWS):
-                    writer.writerow([neutralise(get(row)) for _, get in entry.columns])
+                for values in entry_rows(model, entry, user.pk):
+                    writer.writerow([neutralise(v) for v in values])
                     if sink.pending() >= FLUSH_BYTES:
                         yield sink.drain()
             if sink.pending():
@@ -171,8 +249,9 @@ def json_stream(user) -> Iterator[bytes]:
         for index, (model, entry) in enumerate(exported_entries()):
             name = entry.export_file.removesuffix(".csv")
             yield (b"," if index else b"") + json.dumps(name).encode() + b":["
-            for position, row in enumerate(registry.queryset(model, entry, user.pk).iterator(chunk_size=CHUNK_ROWS)):
-                record = {col: _jsonable(get(row)) for col, get in entry.columns}
+            columns = [col for col, _ in entry.columns]
+            for position, values in enumerate(entry_rows(model, entry, user.pk)):
+                record = {col: _jsonable(v) for col, v in zip(columns, values, strict=True)}
                 yield (b"," if position else b"") + json.dumps(record, ensure_ascii=False).encode("utf-8")
             yield b"]"
         yield b"}"

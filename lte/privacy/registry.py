@@ -78,3 +78,40 @@ def unregistered_models() -> list[str]:
         if model._meta.label_lower not in _registry:
             missing.append(model._meta.label_lower)
     return sorted(missing)
+
+
+def deletion_order(kinds: Iterable[str]) -> list[tuple[type[models.Model], Entry]]:
+    """The registered models of these kinds, every model before the models it points to, so rows can be
+    deleted in bulk without breaking a foreign key."""
+    chosen = [(m, e) for m, e in entries(kinds) if e.user_field and e.user_field != "pk"]
+    models_in = {m for m, _ in chosen}
+    ordered: list[tuple[type[models.Model], Entry]] = []
+    placed: set = set()
+
+    def referrers_of(model) -> list:
+        return [(m, e) for m, e in chosen if m is not model and any(
+            getattr(f, "related_model", None) is model and (f.many_to_one or f.one_to_one)
+            for f in m._meta.concrete_fields)]
+
+    def place(model, entry, trail=()):
+        if model in placed or model in trail:
+            return
+        for ref_model, ref_entry in referrers_of(model):
+            if ref_model in models_in:
+                place(ref_model, ref_entry, (*trail, model))
+        placed.add(model)
+        ordered.append((model, entry))
+
+    for model, entry in chosen:
+        place(model, entry)
+    return ordered
+
+
+def bulk_delete_rows(user_id, kinds: Iterable[str]) -> int:
+    """Deletes the user's rows of these kinds with one DELETE per table (no per-row work: fast at
+    100,000 contacts). Call inside a transaction."""
+    total = 0
+    for model, entry in deletion_order(kinds):
+        query = model._base_manager.filter(**{entry.user_field: user_id})
+        total += query._raw_delete(query.db)  # plain DELETE … WHERE: nothing to cascade, in this order
+    return total

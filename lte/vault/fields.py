@@ -131,6 +131,21 @@ def open_value(field: EncryptedField, instance: models.Model, token: str) -> Any
     return field.codec.decode(keyring.cipher(key_id).open(raw, associated_data(field, instance, owner_id)))
 
 
+def open_raw(field: EncryptedField, *, pk, owner_id: uuid.UUID, token: str | None) -> Any:
+    """Opens a ciphertext read with values_list() (no model instance): for bulk reads such as exports."""
+    if token is None:
+        return None
+    row = _RawRow(pk, owner_id)
+    return open_value(field, row, token)  # type: ignore[arg-type]
+
+
+class _RawRow:
+    __slots__ = ("owner_id", "pk")
+
+    def __init__(self, pk, owner_id) -> None:
+        self.pk, self.owner_id = pk, owner_id
+
+
 def key_id_of(token: str) -> str:
     return token.split(":", 2)[1]
 
@@ -179,7 +194,7 @@ class EncryptedField(models.TextField):
         self.aad_prefix = f"lte:{VERSION}:{self.label}"
 
     def owner_of(self, instance: models.Model) -> uuid.UUID:
-        owner = getattr(instance, self.owner_field)
+        owner = getattr(instance, self.owner_field if not isinstance(instance, _RawRow) else "owner_id")
         if owner is None:
             raise ValueError(f"{self.label} needs an owner before it can be sealed")
         return owner if isinstance(owner, uuid.UUID) else uuid.UUID(str(owner))
