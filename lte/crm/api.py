@@ -232,6 +232,27 @@ def message_create(request: HttpRequest, contact_id: UUID, payload: MessageIn):
                                             sent_at=payload.sent_at))
 
 
+class MessagePatch(Strict):
+    channel: str | None = Field(default=None, max_length=10)
+    direction: str | None = Field(default=None, max_length=3)
+    body: str | None = Field(default=None, max_length=20_000)
+    sent_at: datetime | None = None
+
+
+@router.patch("/messages/{uuid:message_id}", response={200: MessageOut, 400: Detail})
+def message_update(request: HttpRequest, message_id: UUID, payload: MessagePatch):
+    given = payload.model_dump(exclude_unset=True)
+    if any(value is None for value in given.values()):
+        return Status(400, {"detail": "Fields cannot be null: leave out the ones you don't change."})
+    return Status(200, services.message_update(owner=request.user, message_id=message_id, **given))
+
+
+@router.delete("/messages/{uuid:message_id}", response={204: None})
+def message_delete(request: HttpRequest, message_id: UUID):
+    services.message_delete(owner=request.user, message_id=message_id)
+    return HttpResponse(status=204)
+
+
 # --- Follow-ups ----------------------------------------------------------------------------------------
 
 

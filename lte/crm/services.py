@@ -482,6 +482,34 @@ def message_log(*, owner, contact_id, channel: str, direction: str = "out", body
     return message
 
 
+@transaction.atomic
+def message_update(*, owner, message_id, channel: Any = UNSET, direction: Any = UNSET, body: Any = UNSET,
+                   sent_at: Any = UNSET) -> Message:
+    """Corrects a logged conversation (the "correct anything" promise covers the log too)."""
+    message = Message.objects.owned_by(owner).select_for_update().get(pk=message_id)
+    if channel is not UNSET:
+        if channel not in Message.Channel.values:
+            raise ValidationError({"channel": f"is one of {', '.join(Message.Channel.values)}."})
+        message.channel = channel
+    if direction is not UNSET:
+        if direction not in Message.Direction.values:
+            raise ValidationError({"direction": "is “out” or “in”."})
+        message.direction = direction
+    if body is not UNSET:
+        message.body = clean_text(body, field="body", max_length=MAX_MESSAGE)
+    if sent_at is not UNSET:
+        message.sent_at = _aware(sent_at, "sent_at")
+    message.save()
+    return message
+
+
+@transaction.atomic
+def message_delete(*, owner, message_id) -> None:
+    deleted, _ = Message.objects.owned_by(owner).filter(pk=message_id).delete()
+    if not deleted:
+        raise Message.DoesNotExist
+
+
 def _aware(value: datetime, field: str) -> datetime:
     if not isinstance(value, datetime):
         raise ValidationError({field: "must be a date and time."})
