@@ -133,6 +133,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "lte.site.context_processors.site",
+                "lte.privacy.context_processors.policy_banner",
             ],
         },
     },

@@ -26,7 +26,15 @@ class ChildReportAdmin(admin.ModelAdmin):
 
 @admin.register(PolicyVersion)
 class PolicyVersionAdmin(admin.ModelAdmin):
+    """Read-only: versions are published with `lte publish_policy`, which enforces the 30-day notice."""
+
     list_display = ("kind", "published_on", "effective_on", "meaningful", "notified_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(UsageDailyCount)

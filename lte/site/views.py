@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db import connection
 from django.db.utils import DatabaseError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -33,9 +35,53 @@ def pricing(request: HttpRequest) -> HttpResponse:
     return render(request, "site/pricing.html", {"plans": PLANS})
 
 
+def _document_page(request: HttpRequest, kind: str) -> HttpResponse:
+    """The version in effect today, or `?version=YYYY-MM-DD`: any published one (earlier or upcoming)."""
+    current = policies.current(kind)
+    shown = current
+    if "version" in request.GET:
+        try:
+            day = date.fromisoformat(request.GET["version"])
+        except ValueError:
+            raise Http404 from None
+        shown = policies.version(kind, day)
+        if shown is None:
+            raise Http404
+    if shown.published == current.published:
+        state = "current"
+    elif shown.effective_on > policies.today():
+        state = "upcoming"
+    else:
+        state = "earlier"
+    upcoming = policies.upcoming(kind)
+    history = policies.history(kind)
+    for entry in history:
+        entry["url"] = policies.version_url(kind, entry["published"])
+    context = {
+        "policy": shown,
+        "current": current,
+        "state": state,
+        "current_url": policies.page_url(kind),
+        "upcoming": upcoming,
+        "upcoming_url": policies.version_url(kind, upcoming.published) if upcoming else "",
+        "history": history,
+    }
+    return render(request, "site/privacy.html", context)
+
+
 @require_GET
 def privacy(request: HttpRequest) -> HttpResponse:
-    return render(request, "site/privacy.html", {"policy": policies.current("privacy")})
+    return _document_page(request, "privacy")
+
+
+@require_GET
+def terms(request: HttpRequest) -> HttpResponse:
+    return _document_page(request, "terms")
+
+
+@require_GET
+def cookies(request: HttpRequest) -> HttpResponse:
+    return _document_page(request, "cookies")
 
 
 @never_cache

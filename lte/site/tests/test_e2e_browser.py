@@ -49,7 +49,9 @@ CHROMIUM_ARGS = [
 ]
 PHONE: ViewportSize = {"width": 360, "height": 740}
 ALLOWED_HOST = "127.0.0.1"
-ALLOWED_COOKIES = {"lte_session", "lte_prefs"}
+# lte_seen: the public pages' anonymous, identifier-free daily counting cookie (test_e2e_crawl.py proves the app
+# pages set only the other two).
+ALLOWED_COOKIES = {"lte_session", "lte_prefs", "lte_seen"}
 PASSWORD = "marble-lantern-orchard-73"
 EMAIL_WAIT_SECONDS = 15
 URL = re.compile(r"https?://[^\s<>\"]+")

@@ -46,7 +46,7 @@ def test_signed_in_pages_are_not_cached(alice_client):
 
 def test_a_whole_signup_and_login_sets_only_the_session_and_preferences_cookies(client, alice):
     seen: set[str] = set()
-    anon = Client()
+    anon = Client(HTTP_DNT="1")  # the public pages' counting cookie is tested on its own (test_visitors.py)
     for path in ["/", "/pricing", "/privacy", "/signup", "/login"]:
         seen |= cookie_names(anon.get(path))
     seen |= cookie_names(anon.post("/signup", {"name": "N", "email": "n@example.com", "password1": PASSWORD,
