@@ -14,11 +14,13 @@ from lte.accounts.forms import ApiTokenForm, PreferencesForm, ProfileForm
 from lte.accounts.middleware import Prefs, set_prefs_cookie
 from lte.accounts.models import ApiToken
 from lte.accounts.services import api_token_create, api_token_revoke, user_session_end, user_update
+from lte.crm.views import today_context
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/dashboard.html")
+    """Today: follow-ups due, overdue and coming up, today's activity against the goal, a quick capture."""
+    return render(request, "accounts/dashboard.html", today_context(request))
 
 
 @login_required

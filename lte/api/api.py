@@ -13,6 +13,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from lte.accounts.api import router as accounts_router
 from lte.api.auth import auth
 from lte.crm.api import router as crm_router
+from lte.crm.api_imports import router as imports_router
 from lte.privacy.api import router as privacy_router
 
 logger = logging.getLogger("lte.api")
@@ -26,6 +27,7 @@ api = NinjaAPI(
 )
 api.add_router("", accounts_router)
 api.add_router("", crm_router)
+api.add_router("", imports_router)
 api.add_router("", privacy_router)
 
 

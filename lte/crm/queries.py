@@ -10,8 +10,9 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q, QuerySet
@@ -72,6 +73,10 @@ def search(owner, q: str) -> Q | None:
         with contextlib.suppress(ValidationError):  # not a full number: the national digits may still match
             e164 = normalise_phone(q, region=owner.country or None)
             wanted.append((ContactLookup.PHONE, phone_digest(owner.pk, e164)))
+        digits = re.sub(r"\D", "", q)
+        if not q.lstrip().startswith("+") and len(digits) >= 8:  # a country code typed without its "+"
+            with contextlib.suppress(ValidationError):
+                wanted.append((ContactLookup.PHONE, phone_digest(owner.pk, normalise_phone("+" + digits))))
         digits = national_digits(q)
         if len(digits) >= 6:
             wanted.append((ContactLookup.NATIONAL, national_digest(owner.pk, digits)))
@@ -114,9 +119,11 @@ def _decode_cursor(cursor: str, sort: str) -> tuple:
         raise ValidationError({"cursor": "belongs to another sort order."})
     if value is not None and SORTS[sort][0].lstrip("-") != "sort_name":
         try:
-            value = datetime.fromisoformat(value)
-        except (TypeError, ValueError):
+            value = datetime.fromisoformat(value).astimezone(UTC)
+        except (TypeError, ValueError, OverflowError):
             raise ValidationError({"cursor": "is not a cursor from this list."}) from None
+    elif value is not None and not isinstance(value, str):
+        raise ValidationError({"cursor": "is not a cursor from this list."})
     return value, pk
 
 

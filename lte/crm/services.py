@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import phonenumbers
@@ -70,6 +70,8 @@ def clean_text(value: str | None, *, field: str, max_length: int, required: bool
 
 def normalise_email(value: str) -> str:
     value = (value or "").strip()
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ValidationError({"emails": "An email address can't hold control characters."})
     try:
         validate_email(value)
     except ValidationError:
@@ -194,7 +196,8 @@ def _tags(owner, names: Iterable[str]) -> list[Tag]:
     cleaned = [n for n in cleaned if n]
     if len(cleaned) > MAX_TAGS:
         raise ValidationError({"tags": f"A contact has at most {MAX_TAGS} tags."})
-    existing = {t.name.casefold(): t for t in Tag.objects.owned_by(owner).filter(name__in=cleaned)}
+    folded = {n.casefold() for n in cleaned}  # "vip" finds an existing "VIP" instead of making a twin
+    existing = {t.name.casefold(): t for t in Tag.objects.owned_by(owner) if t.name.casefold() in folded}
     missing = [n for n in cleaned if n.casefold() not in existing]
     if missing:
         Tag.objects.bulk_create([Tag(owner=owner, name=n) for n in missing], ignore_conflicts=True)
@@ -469,11 +472,7 @@ def message_log(*, owner, contact_id, channel: str, direction: str = "out", body
         raise ValidationError({"channel": f"is one of {', '.join(Message.Channel.values)}."})
     if direction not in Message.Direction.values:
         raise ValidationError({"direction": "is “out” or “in”."})
-    when = sent_at or timezone.now()
-    if timezone.is_naive(when):
-        raise ValidationError({"sent_at": "needs a timezone (e.g. 2026-11-26T10:00:00Z)."})
-    if when > timezone.now() + timedelta(days=1):
-        raise ValidationError({"sent_at": "is in the future."})
+    when = _not_future(_aware(sent_at, "sent_at"), "sent_at") if sent_at is not None else timezone.now()
     message = Message.objects.create(owner=owner, contact=contact, channel=channel, direction=direction,
                                      body=clean_text(body, field="body", max_length=MAX_MESSAGE), sent_at=when)
     if direction == Message.Direction.OUT:
@@ -498,7 +497,7 @@ def message_update(*, owner, message_id, channel: Any = UNSET, direction: Any = 
     if body is not UNSET:
         message.body = clean_text(body, field="body", max_length=MAX_MESSAGE)
     if sent_at is not UNSET:
-        message.sent_at = _aware(sent_at, "sent_at")
+        message.sent_at = _not_future(_aware(sent_at, "sent_at"), "sent_at")
     message.save()
     return message
 
@@ -510,11 +509,27 @@ def message_delete(*, owner, message_id) -> None:
         raise Message.DoesNotExist
 
 
+EARLIEST, LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
+
+
 def _aware(value: datetime, field: str) -> datetime:
+    """A timezone-aware moment between 1970 and 2200 (an offset can't push it off the calendar)."""
     if not isinstance(value, datetime):
         raise ValidationError({field: "must be a date and time."})
     if timezone.is_naive(value):
         raise ValidationError({field: "needs a timezone (e.g. 2026-11-26T10:00:00Z)."})
+    try:
+        utc = value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ValidationError({field: "is outside the calendar we keep (1970 to 2200)."}) from None
+    if not EARLIEST <= utc < LATEST:
+        raise ValidationError({field: "is outside the calendar we keep (1970 to 2200)."})
+    return utc
+
+
+def _not_future(value: datetime, field: str) -> datetime:
+    if value > timezone.now() + timedelta(days=1):
+        raise ValidationError({field: "is in the future."})
     return value
 
 

@@ -1,6 +1,40 @@
 from django.urls import include, path
 
+from lte.crm import views
+
 app_name = "crm"
 urlpatterns = [
     path("import/", include("lte.crm.urls_import")),
+    path("contacts/", views.contact_list, name="contact-list"),
+    path("contacts/new", views.contact_new, name="contact-new"),
+    path("contacts/quick", views.contact_quick_add, name="contact-quick-add"),
+    path("contacts/<uuid:contact_id>/", views.contact_detail, name="contact-detail"),
+    path("contacts/<uuid:contact_id>/edit", views.contact_edit, name="contact-edit"),
+    path("contacts/<uuid:contact_id>/delete", views.contact_delete, name="contact-delete"),
+    path("contacts/<uuid:contact_id>/stage", views.contact_stage, name="contact-stage"),
+    path("contacts/<uuid:contact_id>/merge/<uuid:other_id>", views.contact_merge, name="contact-merge"),
+    path("contacts/<uuid:contact_id>/notes", views.note_add, name="note-add"),
+    path("contacts/<uuid:contact_id>/messages", views.message_add, name="message-add"),
+    path("contacts/<uuid:contact_id>/followups", views.followup_add, name="followup-add"),
+    path("contacts/<uuid:contact_id>/compose", views.compose, name="compose"),
+    path("contacts/<uuid:contact_id>/compose/sent", views.compose_sent, name="compose-sent"),
+    path("notes/<uuid:note_id>/edit", views.note_edit, name="note-edit"),
+    path("notes/<uuid:note_id>/delete", views.note_delete, name="note-delete"),
+    path("followups/", views.followup_list, name="followup-list"),
+    path("followups/<uuid:followup_id>/edit", views.followup_edit, name="followup-edit"),
+    path("followups/<uuid:followup_id>/done", views.followup_done, name="followup-done"),
+    path("followups/<uuid:followup_id>/undo", views.followup_undo, name="followup-undo"),
+    path("followups/<uuid:followup_id>/snooze", views.followup_snooze, name="followup-snooze"),
+    path("followups/<uuid:followup_id>/delete", views.followup_delete, name="followup-delete"),
+    path("templates/", views.template_list, name="template-list"),
+    path("templates/new", views.template_edit, name="template-new"),
+    path("templates/<uuid:template_id>/edit", views.template_edit, name="template-edit"),
+    path("templates/<uuid:template_id>/delete", views.template_delete, name="template-delete"),
+    path("board/", views.board, name="board"),
+    path("activity/", views.activity_week, name="activity"),
+    path("activity/goal", views.activity_goal, name="activity-goal"),
+    path("activity/add", views.activity_add, name="activity-add"),
+    path("stages/", views.stage_list, name="stage-list"),
+    path("stages/<slug:slug>/rename", views.stage_rename, name="stage-rename"),
+    path("stages/<slug:slug>/move", views.stage_move, name="stage-move"),
 ]

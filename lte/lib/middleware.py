@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import add_never_cache_headers
 
 Handler = Callable[[HttpRequest], HttpResponse]
-UPLOAD_PATHS = ("/api/v1/contacts/import", "/import")
+UPLOAD_PATHS = ("/api/v1/contacts/import", "/app/import/upload")
 
 
 def security_headers(get_response: Handler) -> Handler:

@@ -17,6 +17,19 @@ class UserAdmin(admin.ModelAdmin):
     fields = ("email", "name", "is_active", "is_staff", "created_at", "last_login")
     readonly_fields = ("created_at", "last_login")
 
+    def delete_model(self, request, obj) -> None:
+        """An account deleted here goes exactly like any deletion (tombstone, rows, sessions, keys), logged."""
+        from lte.accounts.services import account_delete
+        from lte.privacy.staff import record_staff_action
+
+        record_staff_action(staff=request.user, account_id=obj.pk, action="delete_account", resource="account",
+                            basis="reason", reason="deleted in the admin")
+        account_delete(user=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for user in list(queryset):
+            self.delete_model(request, user)
+
 
 @admin.register(ChildReport)
 class ChildReportAdmin(admin.ModelAdmin):

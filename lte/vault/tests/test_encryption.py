@@ -111,7 +111,16 @@ def test_nobody_else_reads_them_even_when_a_query_forgets_the_owner(alice, bob, 
         _ = Note.objects.get(pk=note.pk).body
 
 
-def test_staff_read_only_through_the_logged_grant_hook(alice, staff, canary):
+@pytest.fixture
+def restore_hook():
+    from lte.vault import context
+
+    saved = list(context._staff_access_hook)
+    yield
+    context._staff_access_hook[:] = saved
+
+
+def test_staff_read_only_through_the_logged_grant_hook(alice, staff, canary, restore_hook):
     _contact, note = canary
     calls = []
     register_staff_access_hook(lambda user, owner_id, what: calls.append((user.pk, owner_id, what)) or False)
@@ -121,7 +130,6 @@ def test_staff_read_only_through_the_logged_grant_hook(alice, staff, canary):
     with as_user(staff):
         assert Note.objects.get(pk=note.pk).body == CANARY_NOTE
     assert calls[-1] == (staff.pk, alice.pk, "crm.note.body")
-    register_staff_access_hook(lambda *args: False)
 
 
 def test_a_value_copied_to_another_row_does_not_open(alice, bob, canary):
