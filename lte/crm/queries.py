@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from lte.crm.models import Contact, ContactLookup, ContactToken, FollowUp
+from lte.crm.models import Contact, ContactLookup, FollowUp
 from lte.crm.services import (
     email_digest,
     looks_like_phone,
@@ -48,51 +48,42 @@ class Page:
     next_cursor: str | None
 
 
-def _token_filter(owner, term: str) -> QuerySet:
-    return ContactToken.objects.filter(owner=owner, token__gte=term, token__lt=term + TOKEN_END).values("contact_id")
-
-
-def search(owner, q: str) -> Q | None:
-    """A filter for what the seller typed: name word prefixes, or an exact email or phone number."""
-    q = (q or "").strip()[:200]
-    if not q:
-        return None
-    if "@" in q:
-        try:
-            digest = email_digest(owner.pk, normalise_email(q))
-        except ValidationError:
-            return Q(pk__in=[])
-        return Q(pk__in=ContactLookup.objects.filter(owner=owner, kind=ContactLookup.EMAIL, digest=digest)
-                 .values("contact_id"))
-    condition = Q()
-    terms = fold(q).split()[:MAX_TERMS]
-    for term in terms:
-        condition &= Q(pk__in=_token_filter(owner, term))
-    if looks_like_phone(q):
-        wanted = []
-        with contextlib.suppress(ValidationError):  # not a full number: the national digits may still match
-            e164 = normalise_phone(q, region=owner.country or None)
-            wanted.append((ContactLookup.PHONE, phone_digest(owner.pk, e164)))
-        digits = re.sub(r"\D", "", q)
-        if not q.lstrip().startswith("+") and len(digits) >= 8:  # a country code typed without its "+"
-            with contextlib.suppress(ValidationError):
-                wanted.append((ContactLookup.PHONE, phone_digest(owner.pk, normalise_phone("+" + digits))))
-        digits = national_digits(q)
-        if len(digits) >= 6:
-            wanted.append((ContactLookup.NATIONAL, national_digest(owner.pk, digits)))
-        by_phone = Q(pk__in=[])
-        for kind, digest in wanted:
-            by_phone |= Q(pk__in=ContactLookup.objects.filter(owner=owner, kind=kind, digest=digest)
-                          .values("contact_id"))
-        return by_phone | condition if terms else by_phone
-    return condition
+def _phone_digests(owner, q: str) -> list[str]:
+    digests = []
+    with contextlib.suppress(ValidationError):  # not a full number: the national digits may still match
+        digests.append(phone_digest(owner.pk, normalise_phone(q, region=owner.country or None)))
+    digits = re.sub(r"\D", "", q)
+    if not q.lstrip().startswith("+") and len(digits) >= 8:  # a country code typed without its "+"
+        with contextlib.suppress(ValidationError):
+            digests.append(phone_digest(owner.pk, normalise_phone("+" + digits)))
+    national = national_digits(q)
+    if len(national) >= 6:
+        digests.append(national_digest(owner.pk, national))
+    return digests
 
 
 def contacts(owner, *, q: str = "", tag: str = "", stage: str = "") -> QuerySet:
+    """The owner's contacts matching what the seller typed: word prefixes of the name, or an exact email
+    or phone number (blind-indexed). Joins start from the small indexed side (tokens or lookups), so a
+    search never scans the whole list."""
     query = Contact.objects.owned_by(owner)
-    condition = search(owner, q)
-    if condition is not None:
-        query = query.filter(condition)
+    q = (q or "").strip()[:200]
+    if q:
+        if "@" in q:
+            try:
+                digest = email_digest(owner.pk, normalise_email(q))
+            except ValidationError:
+                return query.none()
+            query = query.filter(lookups__owner=owner, lookups__kind=ContactLookup.EMAIL, lookups__digest=digest)
+        elif looks_like_phone(q):
+            digests = _phone_digests(owner, q)
+            if not digests:
+                return query.none()
+            query = query.filter(lookups__owner=owner, lookups__digest__in=digests).distinct()
+        else:
+            for term in fold(q).split()[:MAX_TERMS]:  # every word must start a word of the name
+                query = query.filter(tokens__owner=owner, tokens__token__gte=term, tokens__token__lt=term + TOKEN_END)
+            query = query.distinct()
     if tag:
         query = query.filter(tags__owner=owner, tags__name=tag)
     if stage:
@@ -148,6 +139,11 @@ def page(owner, *, q: str = "", tag: str = "", stage: str = "", sort: str = "nam
         else:
             query = query.filter(Q(**{f"{field}__gt": value}) | Q(**{field: value, "id__gt": pk}))
         rows = list(query[: limit + 1])
+    elif offset > 500:
+        # Deep offsets walk the (owner, sort key, id) index for ids only, then fetch one page of rows.
+        ids = list(query.values_list("pk", flat=True)[offset: offset + limit + 1])
+        found = {c.pk: c for c in Contact.objects.filter(pk__in=ids).select_related("stage").prefetch_related("tags")}
+        rows = [found[pk] for pk in ids if pk in found]
     else:
         rows = list(query[offset: offset + limit + 1])
     more = len(rows) > limit
