@@ -14,11 +14,11 @@ class Strict(Schema):
     @field_validator("*", mode="before")
     @classmethod
     def no_nul(cls, value):
-        _check_text(value)
+        check_text(value)
         return value
 
 
-def _check_text(value, depth: int = 0) -> None:
+def check_text(value, depth: int = 0) -> None:
     """No NUL character (PostgreSQL can't store it) and no lone surrogate (not text at all), anywhere."""
     if isinstance(value, str):
         if "\x00" in value:
@@ -29,11 +29,11 @@ def _check_text(value, depth: int = 0) -> None:
             raise ValueError("must be valid Unicode text") from None
     elif isinstance(value, list | tuple) and depth < 5:
         for item in value:
-            _check_text(item, depth + 1)
+            check_text(item, depth + 1)
     elif isinstance(value, dict) and depth < 5:
         for key, item in value.items():
-            _check_text(key, depth + 1)
-            _check_text(item, depth + 1)
+            check_text(key, depth + 1)
+            check_text(item, depth + 1)
 
 
 class Detail(Schema):

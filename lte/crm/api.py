@@ -13,9 +13,9 @@ from uuid import UUID
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from lte.api.schemas import Detail, Strict
+from lte.api.schemas import Detail, Strict, check_text
 from lte.crm import queries, services
 from lte.crm.models import Contact, FollowUp, Message, Note, Tag
 from lte.crm.services import UNSET, ContactData
@@ -81,6 +81,12 @@ class ContactFilters(Schema):
     limit: int = Field(default=50, ge=1, le=200)
     offset: int = Field(default=0, ge=0, le=10_000_000)
     cursor: str | None = Field(default=None, max_length=500)
+
+    @field_validator("q", "tag", "stage", "sort", "cursor", mode="before")
+    @classmethod
+    def text_only(cls, value):
+        check_text(value)
+        return value
 
 
 class NoteIn(Strict):

@@ -67,6 +67,9 @@ def contacts(owner, *, q: str = "", tag: str = "", stage: str = "") -> QuerySet:
     or phone number (blind-indexed). Joins start from the small indexed side (tokens or lookups), so a
     search never scans the whole list."""
     query = Contact.objects.owned_by(owner)
+    # A NUL can't be in any stored text (and PostgreSQL refuses it in a query): it matches nothing.
+    if "\x00" in f"{q}{tag}{stage}":
+        return query.none()
     q = (q or "").strip()[:200]
     if q:
         if "@" in q:
@@ -106,6 +109,10 @@ def _decode_cursor(cursor: str, sort: str) -> tuple:
         cursor_sort, value, pk = json.loads(raw)
     except (ValueError, TypeError):
         raise ValidationError({"cursor": "is not a cursor from this list."}) from None
+    if not isinstance(pk, str) or "\x00" in pk or (value is not None and not isinstance(value, str | int | float)):
+        raise ValidationError({"cursor": "is not a cursor from this list."})
+    if isinstance(value, str) and "\x00" in value:
+        raise ValidationError({"cursor": "is not a cursor from this list."})
     if cursor_sort != sort:
         raise ValidationError({"cursor": "belongs to another sort order."})
     if value is not None and SORTS[sort][0].lstrip("-") != "sort_name":
