@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from lte.crm.models import Contact, ContactLookup, FollowUp
+from lte.crm.models import Contact, ContactLookup, ContactToken, FollowUp
 from lte.crm.services import (
     email_digest,
     looks_like_phone,
@@ -63,9 +63,8 @@ def _phone_digests(owner, q: str) -> list[str]:
 
 
 def contacts(owner, *, q: str = "", tag: str = "", stage: str = "") -> QuerySet:
-    """The owner's contacts matching what the seller typed: word prefixes of the name, or an exact email
-    or phone number (blind-indexed). Joins start from the small indexed side (tokens or lookups), so a
-    search never scans the whole list."""
+    """The owner's contacts matching what the seller typed: word prefixes of the name (through the
+    (owner, token) index), or an exact email or phone number (joined from the blind-index lookups)."""
     query = Contact.objects.owned_by(owner)
     # A NUL can't be in any stored text (and PostgreSQL refuses it in a query): it matches nothing.
     if "\x00" in f"{q}{tag}{stage}":
@@ -82,11 +81,13 @@ def contacts(owner, *, q: str = "", tag: str = "", stage: str = "") -> QuerySet:
             digests = _phone_digests(owner, q)
             if not digests:
                 return query.none()
-            query = query.filter(lookups__owner=owner, lookups__digest__in=digests).distinct()
+            query = query.filter(lookups__owner=owner, lookups__kind__in=[ContactLookup.PHONE, ContactLookup.NATIONAL],
+                                 lookups__digest__in=digests).distinct()
         else:
             for term in fold(q).split()[:MAX_TERMS]:  # every word must start a word of the name
-                query = query.filter(tokens__owner=owner, tokens__token__gte=term, tokens__token__lt=term + TOKEN_END)
-            query = query.distinct()
+                # An IN-subquery measured faster than a join + DISTINCT over whole contact rows.
+                query = query.filter(pk__in=ContactToken.objects.filter(
+                    owner=owner, token__gte=term, token__lt=term + TOKEN_END).values("contact_id"))
     if tag:
         query = query.filter(tags__owner=owner, tags__name=tag)
     if stage:
