@@ -23,7 +23,7 @@ from pydantic import Field, StrictBool
 from lte.accounts.forms import ADULT_REQUIRED, SignupForm
 from lte.accounts.models import User
 from lte.accounts.services import api_token_create, mfa_code_valid, user_update
-from lte.api.schemas import Detail, Strict
+from lte.api.schemas import Detail, Strict, given_fields
 
 router = Router(tags=["account"])
 
@@ -141,9 +141,7 @@ def me(request: HttpRequest):
 
 @router.patch("/me", response={200: MeOut, 400: Detail})
 def me_update(request: HttpRequest, payload: MePatch):
-    data = payload.model_dump(exclude_unset=True)
-    if any(value is None for value in data.values()):
-        return Status(400, {"detail": "Fields cannot be null: leave out the ones you don't change."})
+    data = given_fields(payload)
     try:
         user = user_update(
             user=request.user,

@@ -36,5 +36,15 @@ def check_text(value, depth: int = 0) -> None:
             check_text(item, depth + 1)
 
 
+def given_fields(payload: Schema) -> dict:
+    """The fields a PATCH sent; null for any of them is a 400 (leave a field out to keep it)."""
+    from ninja.errors import HttpError
+
+    given = payload.model_dump(exclude_unset=True)
+    if any(value is None for value in given.values()):
+        raise HttpError(400, "Fields cannot be null: leave out the ones you don't change.")
+    return given
+
+
 class Detail(Schema):
     detail: str | list | dict

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 from pydantic import Field, field_validator
 
-from lte.api.schemas import Detail, Strict, check_text
+from lte.api.schemas import Detail, Strict, check_text, given_fields
 from lte.crm import queries, services
 from lte.crm.models import Contact, FollowUp, Message, Note, Tag
 from lte.crm.services import UNSET, ContactData
@@ -247,10 +247,8 @@ class MessagePatch(Strict):
 
 @router.patch("/messages/{uuid:message_id}", response={200: MessageOut, 400: Detail})
 def message_update(request: HttpRequest, message_id: UUID, payload: MessagePatch):
-    given = payload.model_dump(exclude_unset=True)
-    if any(value is None for value in given.values()):
-        return Status(400, {"detail": "Fields cannot be null: leave out the ones you don't change."})
-    return Status(200, services.message_update(owner=request.user, message_id=message_id, **given))
+    return Status(200, services.message_update(owner=request.user, message_id=message_id,
+                                               **given_fields(payload)))
 
 
 @router.delete("/messages/{uuid:message_id}", response={204: None})
@@ -278,9 +276,7 @@ def followup_create(request: HttpRequest, payload: FollowUpIn):
 
 @router.patch("/followups/{uuid:followup_id}", response={200: FollowUpOut, 400: Detail})
 def followup_update(request: HttpRequest, followup_id: UUID, payload: FollowUpPatch):
-    given = payload.model_dump(exclude_unset=True)
-    if any(value is None for value in given.values()):
-        return Status(400, {"detail": "Fields cannot be null: leave out the ones you don't change."})
+    given = given_fields(payload)
     return Status(200, services.followup_update(owner=request.user, followup_id=followup_id,
                                                 **{k: given[k] for k in given}))
 

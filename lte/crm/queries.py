@@ -16,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q, QuerySet
-from django.utils import timezone
 
 from lte.crm.models import Contact, ContactLookup, ContactToken, FollowUp
 from lte.crm.services import (
@@ -181,6 +180,3 @@ def followups(owner, due: str = "") -> QuerySet:
         return query
     raise ValidationError({"due": "is today, overdue or upcoming."})
 
-
-def now() -> datetime:
-    return timezone.now()

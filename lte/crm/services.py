@@ -439,8 +439,8 @@ def contact_merge(*, owner, keep_id, merge_id) -> Contact:
 
 @transaction.atomic
 def note_create(*, owner, contact: Contact | None = None, contact_id=None, body: str) -> Note:
-    contact = contact if contact is not None and contact.owner_id == owner.pk else (
-        Contact.objects.owned_by(owner).get(pk=contact_id if contact is None else contact.pk))
+    # Always re-read through the owner's queryset: a contact object of another account is a missing row.
+    contact = Contact.objects.owned_by(owner).get(pk=contact.pk if contact is not None else contact_id)
     note = Note.objects.create(owner=owner, contact=contact,
                                body=clean_text(body, field="body", max_length=MAX_NOTE, required=True))
     Contact.objects.filter(pk=contact.pk).update(updated_at=timezone.now())

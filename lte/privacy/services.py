@@ -15,7 +15,7 @@ from lte.accounts.services import account_delete, mfa_code_valid
 from lte.lib.emails import send_account_deleted
 from lte.lib.mail import purge_outbox_for
 from lte.privacy import registry
-from lte.privacy.models import LoginRecord, StaffAccess, SupportGrant, UsageEvent
+from lte.privacy.models import LoginRecord, StaffAccess, UsageEvent
 from lte.privacy.staff import active_grant
 from lte.vault.context import acting_for
 
@@ -107,6 +107,3 @@ def login_history_clear(*, user: User) -> int:
 def usage_events_clear(*, user: User) -> int:
     return UsageEvent.objects.filter(user=user).delete()[0]
 
-
-def support_grants_of(user: User):
-    return SupportGrant.objects.filter(user=user)

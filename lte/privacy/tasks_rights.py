@@ -7,7 +7,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
 from lte.privacy.models import LoginRecord
-from lte.privacy.usage import RAW_DAYS, roll_up
+from lte.privacy.usage import roll_up
 
 LOGIN_DAYS = 90
 
@@ -22,5 +22,3 @@ def roll_up_usage() -> int:
 def purge_old_login_records() -> int:
     return LoginRecord.objects.filter(at__lt=timezone.now() - timedelta(days=LOGIN_DAYS)).delete()[0]
 
-
-__all__ = ["RAW_DAYS", "purge_old_login_records", "roll_up_usage"]
