@@ -54,7 +54,8 @@ def test_sensitive_values_are_stored_only_as_ciphertext(canary):
     stored.append(raw_column("crm_note", "body", note.pk))
     for value in stored:
         assert value.startswith("v1:")
-        assert "canary" not in value.lower() and "Secret" not in value and "612" not in value
+        # Whole values only: random base64 and key ids contain short digit runs by chance.
+        assert "canary.7f3a9" not in value.lower() and "Secret Street" not in value and "612345678" not in value
     assert raw_column("crm_contact", "first_name", contact.pk) == "Carla"  # names stay searchable
 
 
