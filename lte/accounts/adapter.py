@@ -10,7 +10,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 
-from lte.accounts.preferences import currency_for_country, is_timezone, request_country, request_language
+from lte.accounts.preferences import currency_for_country, guess_country, is_timezone, request_language
 from lte.vault.crypto import DecryptionFailed, b64d, b64e, derive, master_keys, open_sealed, seal
 
 
@@ -23,10 +23,17 @@ def public_url(url: str) -> str:
 
 class AccountAdapter(DefaultAccountAdapter):
     def save_user(self, request: HttpRequest, user, form, commit: bool = True):
+        """The new account's name, 18+ attestation, language, timezone, country and currency.
+
+        The country is the one the person chose in the signup form or the API's `country`, when they chose one:
+        an explicit choice beats a guess, and the page's select is pre-filled with the guess anyway. Without
+        one, the CDN's `CF-IPCountry` (when trusted), else the region of the browser's first language that
+        names a country (`pt-BR` → BR), else none. The default currency follows the country.
+        """
         data = form.cleaned_data
         user.name = data["name"]
         user.adult_confirmed_at = timezone.now()
-        country = request_country(request)
+        country = data.get("country") or guess_country(request)
         user.country = country
         user.currency = currency_for_country(country)
         user.language = request_language(request)

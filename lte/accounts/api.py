@@ -34,6 +34,7 @@ class SignupIn(Strict):
     password: str = Field(max_length=1024)
     adult: StrictBool
     timezone: str | None = Field(default=None, max_length=64)
+    country: str | None = Field(default=None, min_length=2, max_length=2, description="ISO 3166-1 alpha-2, e.g. US")
 
 
 class TokenIn(Strict):
@@ -53,8 +54,12 @@ class MeOut(Schema):
     language: str
     currency: str
     timezone: str
-    country: str
+    country: str | None = Field(description="ISO 3166-1 alpha-2, or null when not set")
     created_at: datetime
+
+    @staticmethod
+    def resolve_country(user: User) -> str | None:
+        return user.country or None
 
 
 class MePatch(Strict):
@@ -62,6 +67,7 @@ class MePatch(Strict):
     language: str | None = Field(default=None, max_length=8)
     currency: str | None = Field(default=None, max_length=3)
     timezone: str | None = Field(default=None, max_length=64)
+    country: str | None = Field(default=None, min_length=2, max_length=2, description="ISO 3166-1 alpha-2, or null")
 
 
 API_FIELD = {"password1": "password"}  # the form's field names as the API calls them
@@ -70,7 +76,11 @@ SIGNUP_SENT = "Check your email: we sent a link to confirm the address."
 
 @router.post("/auth/signup", auth=None, response={201: Detail, 400: Detail, 429: Detail})
 def signup(request: HttpRequest, payload: SignupIn):
-    """Creates an account and emails a verification link. A registered address gets the same answer."""
+    """Creates an account and emails a verification link. A registered address gets the same answer.
+
+    `country`, when sent, is the user's own choice and wins over every guess (the CDN's header, the
+    browser's language); a code that is not a country refuses the signup. See AccountAdapter.save_user.
+    """
     if payload.adult is not True:
         return Status(400, {"detail": str(ADULT_REQUIRED)})
     if not ratelimit.consume(request, action="signup"):
@@ -82,6 +92,7 @@ def signup(request: HttpRequest, payload: SignupIn):
             "password1": payload.password,
             "adult": "on",
             "timezone": payload.timezone or "",
+            "country": payload.country or "",
         }
     )
     if not form.is_valid():
@@ -141,6 +152,8 @@ def me(request: HttpRequest):
 
 @router.patch("/me", response={200: MeOut, 400: Detail})
 def me_update(request: HttpRequest, payload: MePatch):
+    if "country" in payload.model_fields_set and payload.country is None:
+        payload = payload.model_copy(update={"country": ""})  # null clears the country ("" itself is refused above)
     data = given_fields(payload)
     try:
         user = user_update(
@@ -149,6 +162,7 @@ def me_update(request: HttpRequest, payload: MePatch):
             language=data.get("language"),
             currency=data.get("currency"),
             timezone_name=data.get("timezone"),
+            country=data.get("country"),
         )
     except DjangoValidationError as exc:
         return Status(400, {"detail": exc.message_dict})

@@ -5,6 +5,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from lte.accounts.countries import country_choices
 from lte.accounts.models import User
 from lte.accounts.preferences import CURRENCIES, is_timezone
 
@@ -13,9 +14,23 @@ ADULT_REQUIRED = _(
     "Nothing you typed has been stored."
 )
 
+COUNTRY_HELP = _("Phone numbers typed without a +country code are read as numbers of this country.")
+
+
+class CountryField(forms.ChoiceField):
+    """An ISO 3166-1 alpha-2 code in any case ("us" is US), or "" for none; the list is sorted by name."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("label", _("Country"))
+        kwargs.setdefault("help_text", COUNTRY_HELP)
+        super().__init__(choices=country_choices, required=False, **kwargs)
+
+    def to_python(self, value) -> str:
+        return super().to_python(value).strip().upper()
+
 
 class SignupForm(AllauthSignupForm):
-    """allauth's signup plus a name, the 18+ confirmation and the browser's timezone."""
+    """allauth's signup plus a name, the 18+ confirmation, the country and the browser's timezone."""
 
     name = forms.CharField(label=_("Your name"), max_length=150, strip=True,
                            widget=forms.TextInput(attrs={"autocomplete": "name"}))
@@ -23,8 +38,9 @@ class SignupForm(AllauthSignupForm):
         label=_("I am 18 or older"), required=True, error_messages={"required": ADULT_REQUIRED}
     )
     timezone = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput())
+    country = CountryField()
 
-    field_order = ["name", "email", "password1", "adult"]
+    field_order = ["name", "email", "password1", "country", "adult"]
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"]
@@ -48,18 +64,31 @@ class PreferencesForm(forms.ModelForm):
     currency = forms.ChoiceField(label=_("Currency"), choices=[(c, c) for c in sorted(CURRENCIES)])
     timezone = forms.CharField(label=_("Timezone"), max_length=64,
                                help_text=_("An IANA name such as Europe/Madrid or America/Chicago."))
+    country = CountryField()
     theme = forms.ChoiceField(label=_("Theme"), choices=[("auto", _("Like my device")),
                                                         ("light", _("Light")), ("dark", _("Dark"))])
 
     class Meta:
         model = User
-        fields = ["language", "currency", "timezone"]
+        fields = ["language", "currency", "timezone", "country"]
 
     def clean_timezone(self) -> str:
         value = self.cleaned_data["timezone"].strip()
         if not is_timezone(value):
             raise forms.ValidationError(_("Unknown timezone: use a name such as Europe/Madrid."))
         return value
+
+
+class CountryForm(forms.Form):
+    """The signed-in home's one-question prompt, shown while the account has no country."""
+
+    country = CountryField(label=_("Which country are your contacts in?"),
+                           help_text=_("Phone numbers without +country code are read with it."))
+
+    def clean_country(self) -> str:
+        if not self.cleaned_data["country"]:
+            raise forms.ValidationError(_("Choose a country."))
+        return self.cleaned_data["country"]
 
 
 class ApiTokenForm(forms.Form):

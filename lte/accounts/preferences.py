@@ -1,4 +1,4 @@
-"""What a user may choose as language, currency and timezone, and how we guess them at signup."""
+"""What a user may choose as language, currency, timezone and country, and how we guess them at signup."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import get_supported_language_variant
 from django.utils.translation.trans_real import parse_accept_lang_header
+
+from lte.accounts.countries import accept_language_country, is_country
 
 # ISO 4217 currencies in circulation.
 CURRENCIES = frozenset(
@@ -51,7 +53,12 @@ def request_country(request: HttpRequest) -> str:
     if not settings.LTE_TRUST_COUNTRY_HEADER:
         return ""
     code = request.META.get("HTTP_CF_IPCOUNTRY", "").strip().upper()
-    return code if len(code) == 2 and code.isalpha() and code not in {"XX", "T1"} else ""
+    return code if is_country(code) else ""  # not XX (unknown), T1 (Tor) or XK (not an ISO code)
+
+
+def guess_country(request: HttpRequest) -> str:
+    """Where a new account probably is: the trusted CDN header, else the browser's language region, else ''."""
+    return request_country(request) or accept_language_country(request)
 
 
 def request_language(request: HttpRequest) -> str:

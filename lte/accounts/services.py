@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lte.accounts.countries import is_country
 from lte.accounts.models import ApiToken, User, hash_token, new_token_secret
 from lte.accounts.preferences import CURRENCIES, is_timezone, language_codes
 from lte.vault.keys import destroy_account_keys, record_tombstone
@@ -64,8 +65,13 @@ def user_update(
     language: str | None = None,
     currency: str | None = None,
     timezone_name: str | None = None,
+    country: str | None = None,
 ) -> User:
-    """Changes the profile and preferences; raises ValidationError naming each bad field."""
+    """Changes the profile and preferences; raises ValidationError naming each bad field.
+
+    `country` is an ISO 3166-1 alpha-2 code in any case, or "" to clear it. It only changes how numbers typed
+    from now on without a +country code are read: the phone numbers already stored (E.164) stay as they are.
+    """
     errors: dict[str, str] = {}
     fields: list[str] = []
     if name is not None:
@@ -96,6 +102,13 @@ def user_update(
         else:
             user.timezone = timezone_name
             fields.append("timezone")
+    if country is not None:
+        country = country.upper()
+        if country and not is_country(country):  # only "" itself clears it, never "  "
+            errors["country"] = _("Unknown country: use an ISO 3166-1 alpha-2 code such as US or BR.")
+        else:
+            user.country = country
+            fields.append("country")
     if errors:
         raise ValidationError(errors)
     if fields:

@@ -7,20 +7,29 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from lte.accounts.forms import ApiTokenForm, PreferencesForm, ProfileForm
+from lte.accounts.forms import ApiTokenForm, CountryForm, PreferencesForm, ProfileForm
 from lte.accounts.middleware import Prefs, set_prefs_cookie
 from lte.accounts.models import ApiToken
+from lte.accounts.preferences import guess_country
 from lte.accounts.services import api_token_create, api_token_revoke, user_session_end, user_update
 from lte.crm.views import today_context
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """Today: follow-ups due, overdue and coming up, today's activity against the goal, a quick capture."""
-    return render(request, "accounts/dashboard.html", today_context(request))
+    """Today: follow-ups due, overdue and coming up, today's activity against the goal, a quick capture.
+
+    While the account has no country, a one-question form asks for it first (pre-filled with our guess),
+    because a number typed without its +country code can't be read without one.
+    """
+    context = today_context(request)
+    if not request.user.country:  # type: ignore[union-attr]
+        context["country_form"] = CountryForm(initial={"country": guess_country(request)})
+    return render(request, "accounts/dashboard.html", context)
 
 
 @login_required
@@ -43,7 +52,8 @@ def settings_preferences(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             user_update(user=request.user, language=data["language"], currency=data["currency"],
-                        timezone_name=data["timezone"])
+                        timezone_name=data["timezone"],
+                        country=data["country"] if "country" in request.POST else None)  # "—" clears it
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
@@ -53,6 +63,23 @@ def settings_preferences(request: HttpRequest) -> HttpResponse:
             set_prefs_cookie(response, Prefs(data["language"], data["currency"], data["theme"]))
             return response
     return render(request, "accounts/settings_preferences.html", {"form": form, "section": "preferences"})
+
+
+@login_required
+@require_POST
+def settings_country(request: HttpRequest) -> HttpResponse:
+    """The signed-in home's country prompt: saves the country and goes back where the form was."""
+    form = CountryForm(request.POST)
+    if form.is_valid():
+        user_update(user=request.user, country=form.cleaned_data["country"])
+        messages.success(request, _("Your country is saved."))
+    else:
+        messages.error(request, _("Choose a country from the list."))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        back = "accounts:dashboard"
+    return redirect(back)
 
 
 @login_required
