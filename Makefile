@@ -39,3 +39,4 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/vault_bench.py
 	$(BIN)/python bench/crm_bench.py
 	$(BIN)/python bench/rights_bench.py
+	$(BIN)/python bench/import_bench.py

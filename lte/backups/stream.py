@@ -6,70 +6,61 @@
 Each file has its own key, HKDF(master key, random salt, "lte:v1:backup:<kind>"); chunk i is sealed with
 nonce i and associated data binding the header and whether it is the last chunk. So a flipped bit, a
 swapped or dropped chunk, a truncated file or the wrong master key are all detected, and memory stays at
-one chunk whatever the size. The master key itself is never in a backup.
+one chunk whatever the size. The master key itself is never in a backup. The chunk format itself is
+lte.vault.stream's, shared with the import's sealed uploads.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import struct
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from lte.vault import stream as chunked
 from lte.vault.crypto import DecryptionFailed, derive, master_keys
 
 MAGIC = b"LTEB1\n"
 CHUNK = 1024 * 1024
-_LEN = struct.Struct(">I")
+MAX_HEADER = 65536
+_REASONS = {
+    "magic": "not an LTE backup file (wrong magic bytes)", "truncated header": "truncated backup header",
+    "header size": "backup header too large", "truncated": "backup is truncated (a chunk is missing or cut short)",
+    "chunk size": "backup chunk too large: corrupt file",
+    "does not decrypt": "backup does not authenticate: corrupt, tampered, or another master key",
+    "data after the end": "data after the last chunk: corrupt file",
+}
 
 
 class BackupError(Exception):
     """A backup that is corrupt, truncated, tampered with, or sealed under a master key we don't hold."""
 
 
-def _nonce(index: int) -> bytes:
-    return b"\0\0\0\0" + index.to_bytes(8, "big")
-
-
-def _aad(header_digest: bytes, index: int, final: bool) -> bytes:
-    return header_digest + index.to_bytes(8, "big") + (b"\1" if final else b"\0")
+def _fail(reason: str) -> BackupError:
+    return BackupError(_REASONS.get(reason, reason))
 
 
 def encrypt_stream(source: BinaryIO, target: BinaryIO, header: dict[str, Any]) -> None:
     ring = master_keys()
     salt = os.urandom(16)
     header = {**header, "kek_id": ring.current_id, "salt": salt.hex(), "chunk": CHUNK}
-    header_bytes = json.dumps(header, sort_keys=True).encode()
-    key = AESGCM(derive(ring.current, f"lte:v1:backup:{header['kind']}", salt=salt))
-    digest = hashlib.sha256(header_bytes).digest()
-    target.write(MAGIC + _LEN.pack(len(header_bytes)) + header_bytes)
-    index = 0
+    raw_header = chunked.header_bytes(header)
+    sealer = chunked.Sealer(derive(ring.current, f"lte:v1:backup:{header['kind']}", salt=salt), raw_header)
+    target.write(chunked.preamble(MAGIC, raw_header))
     current = source.read(CHUNK)
     while True:
         following = source.read(CHUNK) if current else b""
         final = not following
-        sealed = key.encrypt(_nonce(index), current, _aad(digest, index, final))
-        target.write(_LEN.pack(len(sealed)) + sealed)
+        target.write(sealer.seal(current, final=final))
         if final:
             return
-        current, index = following, index + 1
+        current = following
 
 
 def read_header(source: BinaryIO) -> tuple[dict[str, Any], bytes]:
-    if source.read(len(MAGIC)) != MAGIC:
-        raise BackupError("not an LTE backup file (wrong magic bytes)")
-    raw_len = source.read(_LEN.size)
-    if len(raw_len) != _LEN.size:
-        raise BackupError("truncated backup header")
-    (length,) = _LEN.unpack(raw_len)
-    if length > 65536:
-        raise BackupError("backup header too large")
-    header_bytes = source.read(length)
+    header_bytes = chunked.read_preamble(source, MAGIC, max_header=MAX_HEADER, fail=_fail)
     try:
         return json.loads(header_bytes), header_bytes
     except ValueError:
@@ -86,34 +77,6 @@ def decrypt_stream(source: BinaryIO) -> tuple[dict[str, Any], Iterator[bytes]]:
         kind = header["kind"]
     except (KeyError, ValueError, DecryptionFailed) as exc:
         raise BackupError(f"cannot open this backup: {exc}") from None
-    key = AESGCM(derive(kek, f"lte:v1:backup:{kind}", salt=salt))
-    digest = hashlib.sha256(header_bytes).digest()
-
-    def chunks() -> Iterator[bytes]:
-        index = 0
-        while True:
-            raw_len = source.read(_LEN.size)
-            if len(raw_len) != _LEN.size:
-                raise BackupError("backup is truncated (the last chunk is missing)")
-            (length,) = _LEN.unpack(raw_len)
-            if length > CHUNK + 16:
-                raise BackupError("backup chunk too large: corrupt file")
-            sealed = source.read(length)
-            if len(sealed) != length:
-                raise BackupError("backup is truncated")
-            for final in (False, True):
-                try:
-                    plain = key.decrypt(_nonce(index), sealed, _aad(digest, index, final))
-                except InvalidTag:
-                    continue
-                yield plain
-                if final:
-                    if source.read(1):
-                        raise BackupError("data after the last chunk: corrupt file")
-                    return
-                break
-            else:
-                raise BackupError("backup does not authenticate: corrupt, tampered, or another master key")
-            index += 1
-
-    return header, chunks()
+    key = derive(kek, f"lte:v1:backup:{kind}", salt=salt)
+    AESGCM(key)  # a key of the wrong size fails here, not half-way
+    return header, chunked.open_chunks(source, key, header_bytes, chunk=CHUNK, fail=_fail, strict_end=True)

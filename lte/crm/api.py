@@ -16,7 +16,8 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field, field_validator
 
 from lte.api.schemas import Detail, Strict, check_text, given_fields
-from lte.crm import queries, services
+from lte.crm import duplicates, queries, services
+from lte.crm.birthdays import birthday_text
 from lte.crm.models import Contact, FollowUp, Message, Note, Tag
 from lte.crm.services import UNSET, ContactData
 
@@ -25,14 +26,30 @@ router = Router(tags=["crm"])
 Name = Field(default=None, max_length=100)
 
 
+class LabelledOut(Schema):
+    label: str
+    value: str
+
+
+class LabelledIn(Strict):
+    label: str = Field(default="", max_length=40)
+    value: str = Field(max_length=500)
+
+
 class ContactOut(Schema):
     id: UUID
     first_name: str
     last_name: str
+    company: str
+    job_title: str
     emails: list[str]
+    email_labels: list[str]
     phones: list[str]
+    phone_labels: list[str]
     address: str | None
-    birthday: date | None
+    addresses: list[LabelledOut]
+    urls: list[LabelledOut]
+    birthday: str | None = Field(description="YYYY-MM-DD, or --MM-DD when the year is unknown")
     source: str
     stage: str | None
     tags: list[str]
@@ -42,6 +59,10 @@ class ContactOut(Schema):
     last_contacted_at: datetime | None
     created_at: datetime
     updated_at: datetime
+
+    @staticmethod
+    def resolve_birthday(contact: Contact) -> str | None:
+        return birthday_text(contact.birthday)
 
     @staticmethod
     def resolve_stage(contact: Contact) -> str | None:
@@ -55,10 +76,16 @@ class ContactOut(Schema):
 class ContactIn(Strict):
     first_name: str | None = Field(default=None, max_length=100)
     last_name: str | None = Field(default=None, max_length=100)
+    company: str | None = Field(default=None, max_length=100)
+    job_title: str | None = Field(default=None, max_length=100)
     emails: list[str] | None = Field(default=None, max_length=10)
+    email_labels: list[str] | None = Field(default=None, max_length=10)
     phones: list[str] | None = Field(default=None, max_length=10)
+    phone_labels: list[str] | None = Field(default=None, max_length=10)
     address: str | None = Field(default=None, max_length=500)
-    birthday: date | None = None
+    addresses: list[LabelledIn] | None = Field(default=None, max_length=10)
+    urls: list[LabelledIn] | None = Field(default=None, max_length=10)
+    birthday: str | None = Field(default=None, max_length=10, description="YYYY-MM-DD, or --MM-DD")
     source: str | None = Field(default=None, max_length=40)
     stage: str | None = Field(default=None, max_length=40)
     tags: list[str] | None = Field(default=None, max_length=30)
@@ -298,3 +325,48 @@ def tag_list(request: HttpRequest):
 @router.get("/stages", response=list[StageOut])
 def stage_list(request: HttpRequest):
     return services.stages_of(request.user)
+
+
+# --- Possible duplicates ----------------------------------------------------------------------------------
+
+
+class DuplicateOut(Schema):
+    contacts: list[ContactOut] = Field(description="the older contact first")
+    shared: list[str] = Field(description='what they have in common: "email", "phone"')
+
+
+class DuplicateList(Schema):
+    items: list[DuplicateOut]
+    count: int
+
+
+class DuplicateFilters(Schema):
+    limit: int = Field(default=50, ge=1, le=200)
+    offset: int = Field(default=0, ge=0, le=10_000_000)
+
+
+class DismissIn(Strict):
+    contact_ids: list[UUID] = Field(min_length=2, max_length=2)
+
+
+@router.get("/duplicates", response=DuplicateList)
+def duplicate_list(request: HttpRequest, filters: Query[DuplicateFilters]):
+    """Pairs of contacts sharing an email or a phone, newest first; nothing merges until asked."""
+    page = duplicates.pair_page(request.user, offset=filters.offset, limit=filters.limit)
+    return {"items": [{"contacts": pair.contacts, "shared": sorted(pair.shared)} for pair in page.items],
+            "count": page.count}
+
+
+@router.post("/duplicates/dismiss", response={204: None, 400: Detail})
+def duplicate_dismiss(request: HttpRequest, payload: DismissIn):
+    """Not the same person: the pair is never listed as possible duplicates again."""
+    contact_id, other_id = payload.contact_ids
+    services.duplicate_dismiss(owner=request.user, contact_id=contact_id, other_id=other_id)
+    return HttpResponse(status=204)
+
+
+@router.post("/contacts/{uuid:contact_id}/merge/{uuid:other_id}", response={200: ContactOut, 400: Detail})
+def contact_merge(request: HttpRequest, contact_id: UUID, other_id: UUID):
+    """Merges `other_id` into `contact_id`: every value of both is kept on `contact_id`; `other_id` is gone."""
+    services.contact_merge(owner=request.user, keep_id=contact_id, merge_id=other_id)
+    return Status(200, _fresh(request, contact_id))

@@ -40,7 +40,7 @@ class ImportCreated(Schema):
 
 class ImportProblem(Schema):
     row: int | None
-    error: str
+    error: str  # names the contact the row became, when it became one
 
 
 class ImportReport(Schema):
@@ -59,7 +59,7 @@ class ImportOut(Schema):
 
     @staticmethod
     def resolve_report(job: ImportJob) -> dict:
-        return {"created": job.created, "updated": job.updated, "skipped": job.skipped, "errors": job.errors}
+        return {"created": job.created, "updated": job.updated, "skipped": job.skipped, "errors": job.errors or []}
 
 
 @router.post("/contacts/import", response={202: ImportCreated, 400: Detail, 413: Detail, 429: Detail},

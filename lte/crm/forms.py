@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time, timedelta
 
 from django import forms
@@ -10,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lte.crm import services
+from lte.crm.birthdays import is_yearless, yearless
 from lte.crm.models import NAME_MAX, Contact, Message, Stage
 from lte.crm.services import ContactData
 
@@ -50,14 +52,39 @@ class QuickContactForm(forms.Form):
                            emails=[data["email"]] if data["email"] else [])
 
 
+def labelled_lines(value: str) -> tuple[list[str], list[str]]:
+    """'mobile: +1 312 555 0100' lines -> (values, labels); a line without a label has the label ''."""
+    values, labels = [], []
+    for line in lines(value):
+        label, sep, rest = line.partition(":")
+        if sep and rest.strip() and label.strip() and len(label) <= 40 and "@" not in label and \
+                not label.strip().lstrip("+").replace(" ", "").isdigit() and not rest.startswith("//"):
+            values.append(rest.strip())
+            labels.append(label.strip())
+        else:
+            values.append(line)
+            labels.append("")
+    return values, labels
+
+
+def labelled_text(values: list[str], labels: list[str]) -> str:
+    return "\n".join(f"{label}: {value}" if label else value for value, label in zip(values, labels, strict=True))
+
+
 class ContactForm(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=NAME_MAX, required=False,
                                  widget=forms.TextInput(attrs=TEXT))
     last_name = forms.CharField(label=_("Last name"), max_length=NAME_MAX, required=False,
                                 widget=forms.TextInput(attrs=TEXT))
-    phones = forms.CharField(label=_("Phone numbers"), required=False, help_text=_("One per line."),
+    company = forms.CharField(label=_("Company"), max_length=NAME_MAX, required=False,
+                              widget=forms.TextInput(attrs=TEXT))
+    job_title = forms.CharField(label=_("Job title"), max_length=NAME_MAX, required=False,
+                                widget=forms.TextInput(attrs=TEXT))
+    phones = forms.CharField(label=_("Phone numbers"), required=False,
+                             help_text=_("One per line; a label first if you like: “mobile: 0612 345 678”."),
                              widget=forms.Textarea(attrs={"rows": 2, "inputmode": "tel", "autocomplete": "off"}))
-    emails = forms.CharField(label=_("Email addresses"), required=False, help_text=_("One per line."),
+    emails = forms.CharField(label=_("Email addresses"), required=False,
+                             help_text=_("One per line; a label first if you like: “work: ana@example.com”."),
                              widget=forms.Textarea(attrs={"rows": 2, "inputmode": "email", "autocomplete": "off"}))
     stage = forms.ChoiceField(label=_("Stage"), choices=(), required=False)
     tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Separated by commas."),
@@ -66,7 +93,13 @@ class ContactForm(forms.Form):
                              widget=forms.TextInput(attrs={**TEXT, "list": "sources"}))
     address = forms.CharField(label=_("Address"), max_length=services.MAX_ADDRESS, required=False,
                               widget=forms.Textarea(attrs={**AREA, "autocomplete": "off"}))
+    more_addresses = forms.CharField(label=_("Other addresses"), required=False,
+                                     help_text=_("A blank line between two addresses."),
+                                     widget=forms.Textarea(attrs={**AREA, "autocomplete": "off"}))
     birthday = forms.DateField(label=_("Birthday"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    birthday_no_year = forms.BooleanField(label=_("I don't know the year"), required=False)
+    urls = forms.CharField(label=_("Websites"), required=False, help_text=_("One per line."),
+                           widget=forms.Textarea(attrs={"rows": 2, "inputmode": "url", "autocomplete": "off"}))
     customer_since = forms.DateField(label=_("Customer since"), required=False,
                                      widget=forms.DateInput(attrs={"type": "date"}))
     reorder_every_days = forms.IntegerField(label=_("Reorder every (days)"), required=False, min_value=1,
@@ -82,8 +115,13 @@ class ContactForm(forms.Form):
     @classmethod
     def initial_for(cls, contact: Contact) -> dict:
         return {
-            "first_name": contact.first_name, "last_name": contact.last_name,
-            "phones": "\n".join(contact.phones), "emails": "\n".join(contact.emails),
+            "first_name": contact.first_name, "last_name": contact.last_name, "company": contact.company,
+            "job_title": contact.job_title,
+            "phones": labelled_text(contact.phones, contact.phone_labels),
+            "emails": labelled_text(contact.emails, contact.email_labels),
+            "more_addresses": "\n\n".join(a["value"] for a in contact.addresses[1:]),
+            "birthday_no_year": is_yearless(contact.birthday),
+            "urls": "\n".join(u["value"] for u in contact.urls),
             "stage": contact.stage.slug if contact.stage_id else "",
             "tags": ", ".join(t.name for t in contact.tags.all()),
             "source": contact.source, "address": contact.address or "", "birthday": contact.birthday,
@@ -100,13 +138,26 @@ class ContactForm(forms.Form):
             social[network.strip()[:20]] = handle.strip()
         return social
 
-    def contact_data(self) -> ContactData:
+    def contact_data(self, contact: Contact | None = None) -> ContactData:
+        """What the form says; labels of addresses and websites the form doesn't show are kept."""
         data = self.cleaned_data
+        phones, phone_labels = labelled_lines(data["phones"])
+        emails, email_labels = labelled_lines(data["emails"])
+        old_addresses = {a["value"]: a["label"] for a in (contact.addresses if contact else [])}
+        old_urls = {u["value"]: u["label"] for u in (contact.urls if contact else [])}
+        addresses = [data["address"].strip()] + [block.strip() for block in
+                                                 re.split(r"\n\s*\n", data["more_addresses"]) if block.strip()]
+        birthday = data["birthday"]
+        if birthday and data["birthday_no_year"]:
+            birthday = yearless(birthday.month, birthday.day)
         return ContactData(
-            first_name=data["first_name"], last_name=data["last_name"],
-            phones=lines(data["phones"]), emails=lines(data["emails"]), stage=data["stage"] or None,
+            first_name=data["first_name"], last_name=data["last_name"], company=data["company"],
+            job_title=data["job_title"], phones=phones, phone_labels=phone_labels, emails=emails,
+            email_labels=email_labels, stage=data["stage"] or None,
             tags=[t.strip() for t in data["tags"].split(",") if t.strip()], source=data["source"],
-            address=data["address"], birthday=data["birthday"], customer_since=data["customer_since"],
+            addresses=[{"label": old_addresses.get(a, ""), "value": a} for a in addresses if a],
+            urls=[{"label": old_urls.get(u, ""), "value": u} for u in lines(data["urls"])],
+            birthday=birthday, customer_since=data["customer_since"],
             reorder_every_days=data["reorder_every_days"], social=data["social"],
         )
 

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.timezone import now
 
+from lte.crm.birthdays import is_yearless
 from lte.vault.fields import EncryptedField
 
 NAME_MAX = 100
@@ -61,6 +62,9 @@ class Tag(Owned):
 class Contact(Owned):
     first_name = models.CharField(max_length=NAME_MAX, blank=True, default="")
     last_name = models.CharField(max_length=NAME_MAX, blank=True, default="")
+    # The organisation stays plaintext like the names (lists show it next to them); what else a card holds
+    # (job title, phone/email labels, more addresses, websites) is sealed in `details`.
+    company = models.CharField(max_length=NAME_MAX, blank=True, default="")
     search_name = models.CharField(max_length=2 * NAME_MAX + 3, editable=False, default="")
     sort_name = models.CharField(max_length=2 * NAME_MAX + 1, editable=False, default="")
     # Emails and phone numbers are sealed together (one decryption per contact on a list page);
@@ -69,6 +73,7 @@ class Contact(Owned):
     address = EncryptedField(null=True, blank=True)
     birthday = EncryptedField(codec="date", null=True, blank=True)
     social = EncryptedField(codec="json", null=True, blank=True)
+    details = EncryptedField(codec="json", null=True, blank=True)
     source = models.CharField(max_length=40, blank=True, default="")
     stage = models.ForeignKey(Stage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     tags = models.ManyToManyField(Tag, blank=True, related_name="contacts")
@@ -98,6 +103,39 @@ class Contact(Owned):
     def phones(self) -> list[str]:
         return (self.reach or {}).get("phones", [])
 
+    @property
+    def birthday_without_year(self) -> bool:
+        return is_yearless(self.birthday)
+
+    def _detail(self, name: str, default):
+        return (self.details or {}).get(name, default)
+
+    @property
+    def job_title(self) -> str:
+        return self._detail("job_title", "")
+
+    @property
+    def phone_labels(self) -> list[str]:
+        """One label per phone ("mobile", "work", "" when none), in the order of `phones`."""
+        labels = list(self._detail("phone_labels", []))
+        return (labels + [""] * len(self.phones))[:len(self.phones)]
+
+    @property
+    def email_labels(self) -> list[str]:
+        labels = list(self._detail("email_labels", []))
+        return (labels + [""] * len(self.emails))[:len(self.emails)]
+
+    @property
+    def addresses(self) -> list[dict[str, str]]:
+        """Every address as {label, value}; the first is `address`."""
+        first = [{"label": self._detail("address_label", ""), "value": self.address}] if self.address else []
+        return first + [dict(a) for a in self._detail("addresses", [])]
+
+    @property
+    def urls(self) -> list[dict[str, str]]:
+        """Websites and profiles as {label, value}."""
+        return [dict(u) for u in self._detail("urls", [])]
+
 
 class ContactToken(Owned):
     """Each folded word of a contact's name, for search-as-you-type by word prefix through an index."""
@@ -113,9 +151,11 @@ class ContactToken(Owned):
 
 
 class ContactLookup(Owned):
-    """Blind-indexed emails and phones of a contact: exact search and de-duplication without decrypting."""
+    """Blind-indexed emails and phones of a contact: exact search, search by a number's ending and
+    de-duplication, without decrypting."""
 
     EMAIL, PHONE, NATIONAL = "email", "phone", "phonen"  # phonen: the national number, for local formats
+    TAIL = "tail4"  # the last 4 digits of a phone: "0142" is how sellers remember a number
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="lookups")
     kind = models.CharField(max_length=6)
     digest = models.CharField(max_length=32)
@@ -275,9 +315,30 @@ class ImportJob(Owned):
     created = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True)
+    # The report names contacts and quotes the values that could not be read: sealed under the owner's key.
+    errors = EncryptedField(codec="json", default=list, null=True, blank=True)
     created_at = models.DateTimeField(default=now, editable=False)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"ImportJob {self.pk}"
+
+
+class DuplicateDismissal(Owned):
+    """A "not the same person": two contacts sharing a phone or an email that the seller said are two people,
+    so the duplicates page and the contact page stop offering to merge them. One row per pair, stored in
+    canonical order (contact_a's id sorts before contact_b's), so a pair can't be remembered twice."""
+
+    contact_a = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    contact_b = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "contact_a", "contact_b"], name="crm_dismissal_owner_pair"),
+            models.CheckConstraint(condition=models.Q(contact_a__lt=models.F("contact_b")),
+                                   name="crm_dismissal_canonical"),
+        ]
+
+    def __str__(self) -> str:
+        return f"DuplicateDismissal {self.pk}"

@@ -16,9 +16,10 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
+from lte.crm.birthdays import is_yearless, parse_birthday_text
 from lte.crm.models import (
     NAME_MAX,
     ActivityDay,
@@ -26,6 +27,7 @@ from lte.crm.models import (
     Contact,
     ContactLookup,
     ContactToken,
+    DuplicateDismissal,
     FollowUp,
     Message,
     MessageTemplate,
@@ -43,6 +45,9 @@ MAX_MESSAGE = 20_000
 MAX_TITLE = 200
 MAX_ADDRESS = 500
 MAX_TAGS = 30
+MAX_ADDRESSES = MAX_URLS = 10
+MAX_URL = 500
+LABEL_MAX = 40
 TAG_MAX = 40
 SOURCE_MAX = 40
 DEFAULT_SOURCES = ["warm market", "social", "referral", "event", "other"]
@@ -87,14 +92,20 @@ def normalise_phone(value: str, *, region: str | None = None) -> str:
         number = phonenumbers.parse(raw, region or None)
     except phonenumbers.NumberParseException:
         raise ValidationError({"phones": f"“{raw[:40]}” is not a phone number."}) from None
-    if not phonenumbers.is_possible_number(number):
+    # A number possible only locally (no area code: "555-0100") would be stored as a wrong E.164 number.
+    if phonenumbers.is_possible_number_with_reason(number) != phonenumbers.ValidationResult.IS_POSSIBLE:
         raise ValidationError({"phones": f"“{raw[:40]}” is not a phone number."})
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+TAIL_DIGITS = 4
+PHONE_TEXT = re.compile(r"[0-9+\-.()/\s]+")  # what a number is written with: digits, spaces, + - . ( ) /
+
+
 def looks_like_phone(text: str) -> bool:
-    digits = re.sub(r"\D", "", text)
-    return len(digits) >= 6 and len(digits) >= 0.6 * len(text.replace(" ", ""))
+    """A phone query: only digits and phone punctuation, at least TAIL_DIGITS digits ('0142', '(312) 555-0142').
+    A word with a letter ('Jess91', 'r2d2') is a word of a name; so are fewer digits ('014', '007')."""
+    return bool(PHONE_TEXT.fullmatch(text)) and len(re.sub(r"[^0-9]", "", text)) >= TAIL_DIGITS
 
 
 def email_digest(owner_id, email: str) -> str:
@@ -119,6 +130,21 @@ def national_digest(owner_id, digits: str) -> str:
     return blind_index(owner_id, ContactLookup.NATIONAL, digits)
 
 
+def phone_tail(text: str) -> str:
+    """The last TAIL_DIGITS digits of a number ('+1 312 555 0142' -> '0142'); '' when it has fewer."""
+    digits = re.sub(r"[^0-9]", "", text)
+    return digits[-TAIL_DIGITS:] if len(digits) >= TAIL_DIGITS else ""
+
+
+def tail_digest(owner_id, tail: str) -> str:
+    return blind_index(owner_id, ContactLookup.TAIL, tail)
+
+
+def tail_digests(owner_id, phones: Iterable[str]) -> list[str]:
+    """One ending per contact, however many of its numbers share it."""
+    return [tail_digest(owner_id, t) for t in _unique(t for t in map(phone_tail, phones) if t)]
+
+
 def _unique(values: Iterable[str], key=lambda v: v) -> list[str]:
     seen, out = set(), []
     for value in values:
@@ -126,6 +152,51 @@ def _unique(values: Iterable[str], key=lambda v: v) -> list[str]:
             seen.add(key(value))
             out.append(value)
     return out
+
+
+def clean_label(value: Any) -> str:
+    """A phone, email, address or website label: 'mobile', 'work', Apple's '_$!<HomePage>!$_' -> 'homepage'."""
+    text = str(value or "").strip()
+    if text.startswith("_$!<") and text.endswith(">!$_"):
+        text = text[4:-4]
+    text = " ".join(text.replace("\x00", "").split())
+    return text.casefold()[:LABEL_MAX]
+
+
+def _clean_pairs(items: Any, *, field: str, max_length: int, most: int) -> list[dict[str, str]]:
+    """[{label, value}] from {label, value} objects or plain strings; empty values left out, repeats once."""
+    if not isinstance(items, list | tuple):
+        raise ValidationError({field: "must be a list."})
+    found: list[dict[str, str]] = []
+    for item in items:
+        if isinstance(item, str):
+            label, value = "", item
+        elif isinstance(item, dict) and isinstance(item.get("value", ""), str):
+            label, value = item.get("label") or "", item.get("value") or ""
+        else:
+            raise ValidationError({field: "are {label, value} pairs."})
+        value = clean_text(value, field=field, max_length=max_length)
+        if value and value not in [f["value"] for f in found]:
+            found.append({"label": clean_label(label), "value": value})
+    if len(found) > most:
+        raise ValidationError({field: f"A contact has at most {most} of these."})
+    return found
+
+
+_URL_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
+
+
+def clean_url(value: str) -> str:
+    """A website or profile link: http(s) only, so a page can link it safely; 'example.com' gets https://."""
+    value = value.strip()
+    if not _URL_SCHEME.match(value):
+        if " " in value or "." not in value.split("/", 1)[0]:
+            raise ValidationError({"urls": f"“{value[:60]}” is not a web address."})
+        value = "https://" + value.lstrip("/")
+    scheme = value.split(":", 1)[0].lower()
+    if scheme not in ("http", "https") or " " in value:
+        raise ValidationError({"urls": f"“{value[:60]}” is not a web address."})
+    return value
 
 
 def _clean_emails(emails: Iterable[str] | None) -> list[str]:
@@ -224,10 +295,17 @@ class ContactData:
     customer_since: Any = UNSET
     reorder_every_days: Any = UNSET
     social: Any = UNSET
+    company: Any = UNSET
+    job_title: Any = UNSET
+    phone_labels: Any = UNSET  # one per phone, in order; UNSET keeps each kept number's label
+    email_labels: Any = UNSET
+    addresses: Any = UNSET  # every address, [{label, value}] (or plain strings); the first becomes `address`
+    urls: Any = UNSET  # websites and profiles, [{label, value}] (or plain strings)
 
 
 def _index_contact(contact: Contact, *, tokens: bool = True, lookups: bool = True) -> None:
-    """Refreshes the name tokens (search-as-you-type) and blind-indexed emails and phones of a contact."""
+    """Refreshes the name tokens (search-as-you-type) and blind-indexed emails, phones and phone endings
+    of a contact (imports.index_values writes the same for the bulk path)."""
     if tokens:
         ContactToken.objects.filter(contact=contact).delete()
         words = _unique(fold(f"{contact.first_name} {contact.last_name}").split())
@@ -242,11 +320,16 @@ def _index_contact(contact: Contact, *, tokens: bool = True, lookups: bool = Tru
                              digest=phone_digest(contact.owner_id, p)) for p in contact.phones]
             + [ContactLookup(owner_id=contact.owner_id, contact=contact, kind=ContactLookup.NATIONAL,
                              digest=national_digest(contact.owner_id, national_digits(p))) for p in contact.phones]
+            + [ContactLookup(owner_id=contact.owner_id, contact=contact, kind=ContactLookup.TAIL, digest=digest)
+               for digest in tail_digests(contact.owner_id, contact.phones)]
         )
 
 
-def _apply(contact: Contact, owner, data: ContactData) -> tuple[list[str] | None, list[str] | None, Stage | None]:
-    """Validates and sets every given field; returns the new emails/phones (None: unchanged) and stage."""
+def _apply(contact: Contact, owner, data: ContactData, *,
+           require_identity: bool = True) -> tuple[list[str] | None, list[str] | None, Stage | None]:
+    """Validates and sets every given field; returns the new emails/phones (None: unchanged) and stage.
+    `require_identity`: a name, company, email or phone is needed (the import keeps a card without one
+    when it holds anything else, rather than lose it)."""
     errors: dict[str, list[str]] = {}
 
     def attempt(fn):
@@ -265,26 +348,49 @@ def _apply(contact: Contact, owner, data: ContactData) -> tuple[list[str] | None
         if data.last_name is not UNSET:
             contact.last_name = clean_text(data.last_name, field="last_name", max_length=NAME_MAX)
 
+    given_labels = {"email": data.email_labels, "phone": data.phone_labels}
+
+    def labelled(values, kind: str, clean):
+        """Cleans values given with their labels, keeping each label with its value through de-duplication."""
+        labels = given_labels[kind]
+        if labels is UNSET or labels is None:
+            return clean(values)
+        if not isinstance(labels, list | tuple) or len(labels) > len(values or []):
+            raise ValidationError({f"{kind}_labels": f"give at most one label per {kind}."})
+        padded = list(labels) + [""] * len(values)
+        pairs = [(v, padded[i]) for i, v in enumerate(values or []) if v and str(v).strip()]
+        cleaned = [(clean([v])[0], label) for v, label in pairs]
+        kept = _unique(cleaned, key=lambda p: p[0].casefold())
+        given_labels[kind] = [label for _, label in kept]
+        return clean([v for v, _ in kept])
+
     def do_emails():
         nonlocal emails
         if data.emails is not UNSET:
-            emails = _clean_emails(data.emails)
+            emails = labelled(data.emails, "email", _clean_emails)
 
     def do_phones():
         nonlocal phones
         if data.phones is not UNSET:
-            phones = _clean_phones(data.phones, owner)
+            phones = labelled(data.phones, "phone", lambda v: _clean_phones(v, owner))
 
     def others():
         nonlocal new_stage
         if data.address is not UNSET:
             contact.address = clean_text(data.address, field="address", max_length=MAX_ADDRESS) or None
         if data.birthday is not UNSET:
-            if data.birthday is not None and not isinstance(data.birthday, date):
-                raise ValidationError({"birthday": "must be a date (YYYY-MM-DD)."})
-            if data.birthday and not date(1900, 1, 1) <= data.birthday <= timezone.localdate():
+            birthday = data.birthday
+            if isinstance(birthday, str):
+                try:
+                    birthday = parse_birthday_text(birthday)
+                except ValueError:
+                    raise ValidationError({"birthday": "must be a date (YYYY-MM-DD, or --MM-DD without the year)."}
+                                          ) from None
+            if birthday is not None and not isinstance(birthday, date):
+                raise ValidationError({"birthday": "must be a date (YYYY-MM-DD, or --MM-DD without the year)."})
+            if birthday and not is_yearless(birthday) and not date(1900, 1, 1) <= birthday <= timezone.localdate():
                 raise ValidationError({"birthday": "must be between 1900 and today."})
-            contact.birthday = data.birthday
+            contact.birthday = birthday
         if data.source is not UNSET:
             contact.source = clean_text(data.source, field="source", max_length=SOURCE_MAX)
         if data.customer_since is not UNSET:
@@ -304,26 +410,68 @@ def _apply(contact: Contact, owner, data: ContactData) -> tuple[list[str] | None
         if data.stage is not UNSET and data.stage is not None:
             new_stage = stage_by_slug(owner, data.stage)
 
-    for step in (names, do_emails, do_phones, others):
+    # The sealed details are opened only when something in them may change (a stage move by a job doesn't).
+    touches_details = any(getattr(data, name) is not UNSET for name in (
+        "job_title", "phone_labels", "email_labels", "addresses", "urls", "emails", "phones"))
+    details = dict(contact.details or {}) if touches_details else {}
+
+    def card():
+        if data.company is not UNSET:
+            contact.company = clean_text(data.company, field="company", max_length=NAME_MAX)
+        if data.job_title is not UNSET:
+            details["job_title"] = clean_text(data.job_title, field="job_title", max_length=NAME_MAX)
+        if data.addresses is not UNSET:
+            found = _clean_pairs(data.addresses, field="addresses", max_length=MAX_ADDRESS, most=MAX_ADDRESSES)
+            contact.address = found[0]["value"] if found else None
+            details["address_label"] = found[0]["label"] if found else ""
+            details["addresses"] = found[1:]
+        if data.urls is not UNSET:
+            details["urls"] = [{"label": u["label"], "value": clean_url(u["value"])} for u in
+                               _clean_pairs(data.urls, field="urls", max_length=MAX_URL, most=MAX_URLS)]
+
+    for step in (names, do_emails, do_phones, others, card):
         attempt(step)
     if errors:
         raise ValidationError(errors)
+    for kind, new, old_values in ((("email", emails, contact.emails), ("phone", phones, contact.phones))
+                                  if touches_details else ()):
+        given = given_labels[kind]
+        values = new if new is not None else old_values
+        old = dict(zip(old_values, getattr(contact, f"{kind}_labels"), strict=True))
+        if given is not UNSET:
+            labels = [clean_label(x) for x in (given or [])]
+        elif new is not None:  # new numbers: each kept one keeps its label
+            labels = [old.get(v, "") for v in values]
+        else:
+            continue
+        details[f"{kind}_labels"] = (labels + [""] * len(values))[:len(values)]
+    if touches_details:
+        details = {k: v for k, v in details.items() if v and (isinstance(v, str) or any(v))}
+        contact.details = details or None
     if emails is not None or phones is not None:
         merged = {"emails": emails if emails is not None else contact.emails,
                   "phones": phones if phones is not None else contact.phones}
         contact.reach = merged if merged["emails"] or merged["phones"] else None
-    if not (contact.first_name or contact.last_name or contact.emails or contact.phones):
+    if require_identity and not (contact.first_name or contact.last_name or contact.company or contact.emails
+                                 or contact.phones):
         raise ValidationError({"first_name": "Give the contact a name, an email or a phone number."})
-    contact.search_name = search_key(contact.first_name, contact.last_name)
-    contact.sort_name = sort_key(contact.first_name, contact.last_name)
+    _name_keys(contact)
     return emails, phones, new_stage
 
 
+def _name_keys(contact: Contact) -> None:
+    """Search and sort keys: by name, or by the company for a card that has only that."""
+    contact.search_name = search_key(contact.first_name, contact.last_name)
+    named = contact.first_name or contact.last_name
+    contact.sort_name = sort_key(contact.first_name, contact.last_name) if named else sort_key(contact.company, "")
+
+
 @transaction.atomic
-def contact_create(*, owner, data: ContactData | None = None, **fields) -> Contact:
-    """Creates a contact. Emails are validated, phones normalised to E.164 in the owner's country."""
+def contact_create(*, owner, data: ContactData | None = None, contact_id=None, **fields) -> Contact:
+    """Creates a contact. Emails are validated, phones normalised to E.164 in the owner's country.
+    `contact_id`: the id to give it (the import derives ids so that a row imported twice is found again)."""
     data = data or ContactData(**fields)
-    contact = Contact(owner=owner)
+    contact = Contact(owner=owner, **({"pk": contact_id} if contact_id is not None else {}))
     _emails, _phones, stage = _apply(contact, owner, data)
     contact.stage = stage or stage_by_slug(owner, "new-lead")
     contact.save()
@@ -394,41 +542,57 @@ def contact_delete(*, owner, contact_id) -> None:
 
 
 def find_duplicates(*, owner, emails: Iterable[str] = (), phones: Iterable[str] = (), exclude=None) -> list[Contact]:
-    """Contacts of this owner sharing an email or phone (by blind index, nothing decrypted)."""
+    """Contacts of this owner sharing an email or phone (by blind index, nothing decrypted). With `exclude`
+    (the contact being looked at): neither it nor the contacts the seller said are someone else."""
     digests = [email_digest(owner.pk, e) for e in emails] + [phone_digest(owner.pk, p) for p in phones]
     if not digests:
         return []
-    query = ContactLookup.objects.owned_by(owner).filter(digest__in=digests)
+    query = ContactLookup.objects.owned_by(owner).filter(kind__in=DUPLICATE_KINDS, digest__in=digests)
     if exclude is not None:
         query = query.exclude(contact_id=exclude)
     ids = set(query.values_list("contact_id", flat=True))
+    if exclude is not None and ids:
+        ids -= dismissed_with(owner, exclude)
     return list(Contact.objects.owned_by(owner).filter(pk__in=ids))
 
 
 @transaction.atomic
 def contact_merge(*, owner, keep_id, merge_id) -> Contact:
     """Folds one contact into another: emails, phones, tags, notes, messages, follow-ups and history move;
-    empty fields of the kept contact are filled in; the merged one is deleted."""
+    empty fields of the kept contact are filled in (a second address, label or website is added, nothing of
+    either side is dropped); the merged one is deleted."""
+    keep = Contact.objects.owned_by(owner).select_for_update().get(pk=keep_id)  # a missing one is a 404 first
     if str(keep_id) == str(merge_id):
         raise ValidationError({"merge": "A contact can't be merged into itself."})
-    keep = Contact.objects.owned_by(owner).select_for_update().get(pk=keep_id)
     other = Contact.objects.owned_by(owner).select_for_update().get(pk=merge_id)
-    emails = _unique(keep.emails + other.emails, key=str.casefold)[:MAX_EMAILS]
-    phones = _unique(keep.phones + other.phones)[:MAX_PHONES]
-    for field in ("first_name", "last_name", "source", "customer_since", "reorder_every_days"):
+    emails = _unique(list(zip(keep.emails, keep.email_labels, strict=True))
+                     + list(zip(other.emails, other.email_labels, strict=True)), key=lambda p: p[0].casefold())
+    phones = _unique(list(zip(keep.phones, keep.phone_labels, strict=True))
+                     + list(zip(other.phones, other.phone_labels, strict=True)), key=lambda p: p[0])
+    addresses = _unique(keep.addresses + other.addresses, key=lambda a: a["value"])
+    urls = _unique(keep.urls + other.urls, key=lambda u: u["value"])
+    for field in ("first_name", "last_name", "company", "source", "customer_since", "reorder_every_days"):
         if not getattr(keep, field) and getattr(other, field):
             setattr(keep, field, getattr(other, field))
-    for field in ("address", "birthday", "social"):
+    for field in ("birthday", "social"):
         if getattr(keep, field) is None and getattr(other, field) is not None:
             setattr(keep, field, getattr(other, field))
+    details = {**(other.details or {}), **(keep.details or {})}
+    details.update(
+        job_title=keep.job_title or other.job_title,
+        email_labels=[label for _, label in emails], phone_labels=[label for _, label in phones],
+        address_label=addresses[0]["label"] if addresses else "", addresses=addresses[1:], urls=urls)
+    keep.address = addresses[0]["value"] if addresses else None
+    keep.details = {k: v for k, v in details.items() if v and (isinstance(v, str) or any(v))} or None
+    emails, phones = [e for e, _ in emails], [p for p, _ in phones]  # nothing of either side is dropped
     keep.reach = {"emails": emails, "phones": phones} if emails or phones else None
-    keep.search_name = search_key(keep.first_name, keep.last_name)
-    keep.sort_name = sort_key(keep.first_name, keep.last_name)
+    _name_keys(keep)
     keep.updated_at = timezone.now()
     keep.save()
     for model in (Note, Message, FollowUp, StageChange):
         model.objects.filter(contact=other).update(contact=keep)
     keep.tags.add(*other.tags.all())
+    _dismissals_follow(keep, other)
     other.delete()
     _index_contact(keep)
     return keep
@@ -649,3 +813,52 @@ def activity_goal_set(*, owner, reach_outs: int, follow_ups: int, presentations:
     goal.reach_outs, goal.follow_ups, goal.presentations = reach_outs, follow_ups, presentations
     goal.save()
     return goal
+
+
+# --- Possible duplicates: "not the same person" ---------------------------------------------------------
+
+DUPLICATE_KINDS = (ContactLookup.EMAIL, ContactLookup.PHONE)  # what two contacts share to be offered as one
+
+
+def dismissed_with(owner, contact_id) -> set:
+    """Ids of the contacts the seller said are not the same person as this one."""
+    contact_id = Contact._meta.pk.to_python(contact_id)
+    rows = (DuplicateDismissal.objects.owned_by(owner).filter(Q(contact_a_id=contact_id) | Q(contact_b_id=contact_id))
+            .values_list("contact_a_id", "contact_b_id"))
+    return {b if a == contact_id else a for a, b in rows}
+
+
+def _pair_of(owner, contact_id, other_id) -> tuple[Contact, Contact]:
+    """Two different contacts of the owner, in the canonical order of a dismissal (the smaller id first)."""
+    if str(contact_id) == str(other_id):
+        raise ValidationError({"contact_ids": "Give two different contacts."})
+    first = Contact.objects.owned_by(owner).get(pk=contact_id)
+    second = Contact.objects.owned_by(owner).get(pk=other_id)
+    return (first, second) if first.pk < second.pk else (second, first)
+
+
+@transaction.atomic
+def duplicate_dismiss(*, owner, contact_id, other_id) -> DuplicateDismissal:
+    """The seller says "not the same person": the two contacts are never offered as duplicates again (on the
+    duplicates page nor on the contact page). Tapping it twice remembers the pair once; it goes with either
+    contact."""
+    first, second = _pair_of(owner, contact_id, other_id)
+    dismissal, _created = DuplicateDismissal.objects.get_or_create(owner=owner, contact_a=first, contact_b=second)
+    return dismissal
+
+
+@transaction.atomic
+def duplicate_dismissal_delete(*, owner, contact_id, other_id) -> None:
+    """Takes a "not the same person" back: the pair is offered as duplicates again (if it still shares
+    something). Nothing to take back is fine too."""
+    first, second = _pair_of(owner, contact_id, other_id)
+    DuplicateDismissal.objects.owned_by(owner).filter(contact_a=first, contact_b=second).delete()
+
+
+def _dismissals_follow(keep: Contact, other: Contact) -> None:
+    """Merging `other` into `keep`: whoever `other` was not the same person as, `keep` isn't either (the
+    rows of `other` go with it)."""
+    thirds = dismissed_with(keep.owner_id, other.pk) - {keep.pk}
+    DuplicateDismissal.objects.bulk_create(
+        [DuplicateDismissal(owner_id=keep.owner_id, contact_a_id=min(keep.pk, t), contact_b_id=max(keep.pk, t))
+         for t in thirds], ignore_conflicts=True)

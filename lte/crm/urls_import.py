@@ -9,4 +9,5 @@ urlpatterns = [
     path("<uuid:import_id>/", views_import.import_detail, name="import-detail"),
     path("<uuid:import_id>/map", views_import.import_map, name="import-map"),
     path("<uuid:import_id>/cancel", views_import.import_cancel, name="import-cancel"),
+    path("<uuid:import_id>/report.csv", views_import.import_report, name="import-report"),
 ]

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from lte.crm import queries, services
+from lte.crm import duplicates, queries, services
 from lte.crm.forms import (
     ContactForm,
     FollowUpEditForm,
@@ -47,6 +47,7 @@ from lte.crm.models import (
     ActivityDay,
     ActivityGoal,
     Contact,
+    DuplicateDismissal,
     FollowUp,
     Message,
     MessageTemplate,
@@ -128,15 +129,17 @@ class Phone:
     tel: str
     sms: str
     whatsapp: str
+    label: str = ""
 
 
 @dataclass
 class Email:
     address: str
     mailto: str
+    label: str = ""
 
 
-def phone_links(e164: str) -> Phone:
+def phone_links(e164: str, label: str = "") -> Phone:
     try:
         display = phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     except phonenumbers.NumberParseException:
@@ -144,11 +147,11 @@ def phone_links(e164: str) -> Phone:
     digits = "".join(ch for ch in e164 if ch.isdigit())
     plus = "+" + digits
     return Phone(number=e164, display=display, tel=f"tel:{plus}", sms=f"sms:{plus}",
-                 whatsapp=f"https://wa.me/{digits}")
+                 whatsapp=f"https://wa.me/{digits}", label=label)
 
 
-def email_links(address: str) -> Email:
-    return Email(address=address, mailto="mailto:" + quote(address, safe="@+"))
+def email_links(address: str, label: str = "") -> Email:
+    return Email(address=address, mailto="mailto:" + quote(address, safe="@+"), label=label)
 
 
 def prefilled(contact: Contact, body: str, subject: str = "") -> list[dict[str, str]]:
@@ -304,8 +307,8 @@ def _detail_context(request: HttpRequest, contact: Contact, **forms: Any) -> dic
                       .select_related("contact").order_by("due_at")[:FOLLOWUP_ROWS])
     return {
         "contact": contact,
-        "phones": [phone_links(p) for p in contact.phones],
-        "emails": [email_links(e) for e in contact.emails],
+        "phones": [phone_links(p, label) for p, label in zip(contact.phones, contact.phone_labels, strict=True)],
+        "emails": [email_links(e, label) for e, label in zip(contact.emails, contact.email_labels, strict=True)],
         "stages": services.stages_of(user),
         "open_followups": open_followups,
         "timeline": timeline,
@@ -343,7 +346,8 @@ def contact_edit(request: HttpRequest, contact_id) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             with found():
-                services.contact_update(owner=request.user, contact_id=contact.pk, data=form.contact_data())
+                services.contact_update(owner=request.user, contact_id=contact.pk,
+                                        data=form.contact_data(contact))
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -794,3 +798,102 @@ def stage_move(request: HttpRequest, slug: str) -> HttpResponse:
         slugs[i], slugs[j] = slugs[j], slugs[i]
         services.stage_reorder(owner=request.user, slugs=slugs)
     return redirect(reverse("crm:stage-list") + f"#stage-{stage.slug}")
+
+
+# --- Possible duplicates -------------------------------------------------------------------------------
+
+DUPLICATE_PAIRS = 50
+
+
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return max(1, min(int(request.GET.get("page", "1")), 10_000))
+    except ValueError:
+        return 1
+
+
+def _side(contact: Contact, other: Contact, *, older: bool) -> dict[str, Any]:
+    """One contact of a pair, with the values it shares with the other marked."""
+    their_emails = {e.casefold() for e in other.emails}
+    return {"contact": contact, "other": other, "older": older,
+            "phones": [{"display": phone_links(p).display, "shared": p in other.phones} for p in contact.phones],
+            "emails": [{"address": e, "shared": e.casefold() in their_emails} for e in contact.emails]}
+
+
+@login_required
+@require_GET
+def duplicate_list(request: HttpRequest) -> HttpResponse:
+    """Every pair of the seller's contacts sharing an email or a phone, with Merge and Not the same person;
+    `?show=dismissed` lists the pairs marked as two people (to take that back)."""
+    user = request.user
+    if is_htmx(request) and request.GET.get("badge") == "1":
+        # The contact list's count, fetched after that page has shown: at 100,000 contacts finding the
+        # pairs takes a scan of the blind index, which the list itself shouldn't wait for.
+        response = render(request, "crm/_duplicate_count.html", {"count": duplicates.pair_count(user)})
+        patch_vary_headers(response, ["HX-Request"])
+        return response
+    number = _page_number(request)
+    offset = (number - 1) * DUPLICATE_PAIRS
+    dismissed = DuplicateDismissal.objects.owned_by(user)
+    context: dict[str, Any] = {"here": request.get_full_path(), "section": "contacts",
+                               "dismissed_count": dismissed.count(), "page_number": number}
+    if request.GET.get("show") == "dismissed":
+        rows = list(dismissed.select_related("contact_a", "contact_b").order_by("-created_at", "id")
+                    [offset:offset + DUPLICATE_PAIRS + 1])
+        context |= {"show": "dismissed", "dismissals": rows[:DUPLICATE_PAIRS],
+                    "has_next": len(rows) > DUPLICATE_PAIRS, "count": duplicates.pair_count(user)}
+    else:
+        page = duplicates.pair_page(user, offset=offset, limit=DUPLICATE_PAIRS)
+        pairs = [{"pair": p, "sides": [_side(p.first, p.second, older=True), _side(p.second, p.first, older=False)]}
+                 for p in page.items]
+        context |= {"show": "pairs", "pairs": pairs, "count": page.count, "capped": page.capped,
+                    "has_next": offset + DUPLICATE_PAIRS < page.count}
+    response = render(request, "crm/duplicates.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _back_to_duplicates(request: HttpRequest) -> HttpResponse:
+    return redirect(next_url(request, reverse("crm:duplicates")))
+
+
+@login_required
+@require_POST
+def duplicate_merge(request: HttpRequest, contact_id, other_id) -> HttpResponse:
+    """Merges `other_id` into `contact_id` (the one the seller keeps): every value of both stays."""
+    keep = _contact(request, contact_id)
+    other = _contact(request, other_id)
+    try:
+        with found():
+            services.contact_merge(owner=request.user, keep_id=keep.pk, merge_id=other.pk)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Merged. Everything from both is on one contact now."))
+    return _back_to_duplicates(request)
+
+
+@login_required
+@require_POST
+def duplicate_dismiss(request: HttpRequest, contact_id, other_id) -> HttpResponse:
+    try:
+        with found():
+            services.duplicate_dismiss(owner=request.user, contact_id=contact_id, other_id=other_id)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Got it: two people. They won't be suggested as duplicates again."))
+    return _back_to_duplicates(request)
+
+
+@login_required
+@require_POST
+def duplicate_dismissal_delete(request: HttpRequest, contact_id, other_id) -> HttpResponse:
+    try:
+        with found():
+            services.duplicate_dismissal_delete(owner=request.user, contact_id=contact_id, other_id=other_id)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("They'll be suggested as possible duplicates again."))
+    return _back_to_duplicates(request)

@@ -7,6 +7,7 @@ CSRF (csrf_protect) right after.
 
 from __future__ import annotations
 
+import csv
 from uuid import UUID
 
 from django import forms
@@ -20,7 +21,9 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lte.crm import imports
+from lte.crm.imports import limits
 from lte.crm.models import ImportJob
+from lte.privacy.exports import neutralise
 
 MAPPING_COLUMNS = 300  # columns offered in the mapping step (a file may have 10,000)
 SAMPLE_CHARS = 40
@@ -36,8 +39,8 @@ def _job(request: HttpRequest, import_id: UUID) -> ImportJob:
 def _page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
     recent = ImportJob.objects.owned_by(request.user).order_by("-created_at")[:10]
     return render(request, "crm/import.html", {"recent": recent, "error": error, "section": "contacts",
-                                               "max_mb": imports.MAX_FILE_BYTES // (1024 * 1024),
-                                               "max_rows": imports.MAX_ROWS}, status=status)
+                                               "max_mb": limits.MAX_FILE_BYTES // (1024 * 1024),
+                                               "max_rows": limits.MAX_ROWS}, status=status)
 
 
 @login_required
@@ -154,3 +157,20 @@ def import_cancel(request: HttpRequest, import_id: UUID) -> HttpResponse:
     job = _job(request, import_id)
     imports.import_cancel(owner=request.user, job_id=job.pk)
     return redirect("crm:import-detail", import_id=job.pk)
+
+
+@login_required
+@require_GET
+def import_report(request: HttpRequest, import_id: UUID) -> HttpResponse:
+    """The rows that needed attention, as a CSV to open in a spreadsheet (formula-looking cells neutralised)."""
+    job = _job(request, import_id)
+    unit = _("Card") if job.file_format == "vcard" else _("Row")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{job.created_at:%Y-%m-%d}-report.csv"'
+    response.write("\ufeff")  # so that Excel reads the file as UTF-8
+    writer = csv.writer(response, lineterminator="\r\n")
+    writer.writerow([unit, _("Contact"), _("Problem")])
+    for problem in job.errors or []:
+        writer.writerow([neutralise(problem.get("row")), neutralise(problem.get("contact", "")),
+                         neutralise(problem.get("error", ""))])
+    return response

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import json
+
+from lte.crm.birthdays import birthday_text
 from lte.privacy.registry import ACCOUNT, AGGREGATE, DERIVED, KEYS, NONE, OWNED, STAFF, Entry, register
 
 
 def _join(values) -> str:
     return " | ".join(values or [])
+
+
+def _labels(labels) -> str:
+    """Labels lined up with the values of the cell before: "mobile |  | work" (empty ones kept in place)."""
+    return " | ".join(labels) if any(labels) else ""
+
+
+def _pairs(items) -> str:
+    """Addresses beyond the first, as JSON [{label, value}]: an address may hold any character."""
+    return json.dumps(list(items), ensure_ascii=False) if items else ""
 
 
 def _date(value) -> str:
@@ -54,9 +67,16 @@ def declare() -> None:
         "Contacts", OWNED, user_field="owner_id", export_file="contacts.csv", order_by=("sort_name", "id"),
         select_related=("stage",), prefetch_related=("tags",),
         columns=(("id", lambda c: c.pk), ("first_name", lambda c: c.first_name),
-                 ("last_name", lambda c: c.last_name), ("emails", lambda c: _join(c.emails)),
-                 ("phones", lambda c: _join(c.phones)), ("address", lambda c: c.address or ""),
-                 ("birthday", lambda c: _date(c.birthday)), ("source", lambda c: c.source),
+                 ("last_name", lambda c: c.last_name), ("company", lambda c: c.company),
+                 ("job_title", lambda c: c.job_title),
+                 ("emails", lambda c: _join(c.emails)), ("email_labels", lambda c: _labels(c.email_labels)),
+                 ("phones", lambda c: _join(c.phones)), ("phone_labels", lambda c: _labels(c.phone_labels)),
+                 ("address", lambda c: c.address or ""),
+                 ("address_label", lambda c: c.addresses[0]["label"] if c.address else ""),
+                 ("other_addresses", lambda c: _pairs(c.addresses[1:])),
+                 ("urls", lambda c: _join(u["value"] for u in c.urls)),
+                 ("url_labels", lambda c: _labels([u["label"] for u in c.urls])),
+                 ("birthday", lambda c: birthday_text(c.birthday) or ""), ("source", lambda c: c.source),
                  ("stage", lambda c: c.stage.slug if c.stage_id else ""),
                  ("tags", lambda c: _join(sorted(t.name for t in c.tags.all()))),
                  ("customer_since", lambda c: _date(c.customer_since)),
@@ -85,7 +105,8 @@ def declare() -> None:
         correct="Follow-ups page", delete="delete on the Follow-ups page"))
     register("crm.StageChange", Entry(
         "Pipeline history", OWNED, user_field="owner_id", export_file="stage_changes.csv", order_by=("at", "id"),
-        columns=(("contact_id", lambda s: s.contact_id), ("from", lambda s: s.from_name), ("to", lambda s: s.to_name),
+        columns=(("id", lambda s: s.pk), ("contact_id", lambda s: s.contact_id), ("from", lambda s: s.from_name),
+                 ("to", lambda s: s.to_name),
                  ("at", lambda s: _date(s.at))),
         delete="delete the contact, on its page, to delete its history"))
     register("crm.Stage", Entry(
@@ -97,8 +118,9 @@ def declare() -> None:
         columns=(("name", lambda t: t.name),), correct="each contact's tags"))
     register("crm.MessageTemplate", Entry(
         "Message templates", OWNED, user_field="owner_id", export_file="templates.csv", order_by=("position", "name"),
-        columns=(("name", lambda t: t.name), ("channel", lambda t: t.channel), ("subject", lambda t: t.subject),
-                 ("body", lambda t: t.body)),
+        columns=(("id", lambda t: t.pk), ("name", lambda t: t.name), ("channel", lambda t: t.channel),
+                 ("subject", lambda t: t.subject), ("body", lambda t: t.body), ("position", lambda t: t.position),
+                 ("created_at", lambda t: _date(t.created_at))),
         correct="Templates page", delete="delete on the Templates page"))
     register("crm.ActivityDay", Entry(
         "Daily activity", OWNED, user_field="owner_id", export_file="activity.csv", order_by=("day",),
@@ -116,6 +138,13 @@ def declare() -> None:
                  ("created", lambda i: i.created), ("updated", lambda i: i.updated), ("skipped", lambda i: i.skipped),
                  ("errors", lambda i: len(i.errors or [])), ("created_at", lambda i: _date(i.created_at))),
         delete="with your account (the uploaded file itself is deleted when the import ends)"))
+    register("crm.DuplicateDismissal", Entry(
+        "Contacts you marked as not the same person", OWNED, user_field="owner_id",
+        export_file="duplicate_dismissals.csv", order_by=("created_at", "id"),
+        columns=(("contact_id", lambda d: d.contact_a_id), ("other_contact_id", lambda d: d.contact_b_id),
+                 ("created_at", lambda d: _date(d.created_at))),
+        correct="Contacts → Possible duplicates → Not the same person (Suggest again)",
+        delete="delete with “Suggest again” there; it also goes when either contact is deleted or merged"))
     register("crm.ContactToken", Entry("Search index of contact names", DERIVED, user_field="owner_id"))
     register("crm.ContactLookup", Entry("Blind index of contact emails and phones", DERIVED, user_field="owner_id"))
     register("crm.Contact_tags", Entry("Contact ↔ tag links", DERIVED, user_field="contact__owner_id"))

@@ -9,13 +9,16 @@ import contextlib
 import csv
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime
 
 from django.db import connection, transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 
+from lte.crm.birthdays import birthday_text
 from lte.privacy import registry
 from lte.vault.context import acting_for
 
@@ -27,11 +30,15 @@ README = """LeadTrackEngine export
 ======================
 
 Everything we hold about you and your business, exported on {when} (UTC).
-Every file is UTF-8 CSV with a header row. Times are ISO 8601 in UTC; dates are YYYY-MM-DD.
-Several values in one cell (emails, phones, tags) are separated by " | ".
+Every file is UTF-8 CSV (with a byte-order mark, for Excel) with a header row. Times are ISO 8601 in UTC;
+dates are YYYY-MM-DD, and a birthday without a year is --MM-DD.
+Several values in one cell (emails, phones, websites, tags) are separated by " | "; their labels (mobile,
+work…) stand in the same order in the *_labels column. Addresses beyond the first are JSON in
+other_addresses.
 
 A cell that would start with = + - @ ' or a tab or line break starts with an apostrophe (') so that a
-spreadsheet shows it as text instead of running it as a formula. LeadTrackEngine's import removes that
+spreadsheet shows it as text instead of running it as a formula (phone numbers such as +13125550100 are
+written as they are: they are not formulas). LeadTrackEngine's import removes that
 apostrophe again: importing contacts.csv (with notes.csv, messages.csv and followups.csv next to it, or
 this whole ZIP) into an empty account gives back the same data.
 
@@ -41,11 +48,16 @@ Files
 """
 
 
+# Phone numbers in E.164 (one, or several joined by " | "): a spreadsheet reads them as text or a number,
+# never as a formula, so they are written as they are, for other tools to read.
+_PHONES = re.compile(r"^\+\d{2,15}(?: \| \+\d{2,15})*$")
+
+
 def neutralise(value) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return "'" + value if value.startswith(FORMULA_START) else value
+        return "'" + value if value.startswith(FORMULA_START) and not _PHONES.match(value) else value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime | date):
@@ -126,25 +138,41 @@ def _open(model, name: str):
 
 
 def _contact_rows(user_id) -> Iterator[list]:
+    """contacts.csv, as lte.privacy.declarations declares its columns (a test holds the two to the same rows)."""
     from lte.crm.models import Contact
 
     tags: dict = {}
     for contact_id, name in Contact.tags.through.objects.filter(contact__owner_id=user_id).values_list(
             "contact_id", "tag__name").iterator(chunk_size=CHUNK_ROWS):
         tags.setdefault(contact_id, []).append(name)
-    reach, address, birthday, social = (_open(Contact, f) for f in ("reach", "address", "birthday", "social"))
+    reach, address, birthday, social, details = (_open(Contact, f) for f in ("reach", "address", "birthday",
+                                                                             "social", "details"))
     query = (Contact.objects.filter(owner_id=user_id).order_by("sort_name", "id")
-             .values_list("id", "owner_id", "first_name", "last_name", "reach", "address", "birthday", "source",
-                          "stage__slug", "customer_since", "reorder_every_days", "social", "last_contacted_at",
-                          "created_at", "updated_at"))
-    for (pk, owner, first, last, reach_t, address_t, birthday_t, source, stage, since, every, social_t, last_c,
-         created, updated) in query.iterator(chunk_size=CHUNK_ROWS):
+             .values_list("id", "owner_id", "first_name", "last_name", "company", "reach", "address", "birthday",
+                          "source", "stage__slug", "customer_since", "reorder_every_days", "social", "details",
+                          "last_contacted_at", "created_at", "updated_at"))
+    for (pk, owner, first, last, company, reach_t, address_t, birthday_t, source, stage, since, every, social_t,
+         details_t, last_c, created, updated) in query.iterator(chunk_size=CHUNK_ROWS):
         points = reach(pk, owner, reach_t) or {"emails": [], "phones": []}
         soc = social(pk, owner, social_t) or {}
-        yield [pk, first, last, " | ".join(points["emails"]), " | ".join(points["phones"]),
-               address(pk, owner, address_t) or "", birthday(pk, owner, birthday_t), source, stage or "",
+        more = details(pk, owner, details_t) or {}
+        emails, phones = points["emails"], points["phones"]
+        urls = more.get("urls", [])
+        place = address(pk, owner, address_t) or ""
+        yield [pk, first, last, company, more.get("job_title", ""), " | ".join(emails),
+               _labels(more.get("email_labels", []), len(emails)), " | ".join(phones),
+               _labels(more.get("phone_labels", []), len(phones)), place,
+               more.get("address_label", "") if place else "",
+               json.dumps(more["addresses"], ensure_ascii=False) if more.get("addresses") else "",
+               " | ".join(u["value"] for u in urls), _labels([u["label"] for u in urls], len(urls)),
+               birthday_text(birthday(pk, owner, birthday_t)) or "", source, stage or "",
                " | ".join(sorted(tags.get(pk, []))), since, every or "",
                " | ".join(f"{k}:{v}" for k, v in sorted(soc.items())), last_c, created, updated]
+
+
+def _labels(labels: list[str], count: int) -> str:
+    labels = (list(labels) + [""] * count)[:count]
+    return " | ".join(labels) if any(labels) else ""
 
 
 def _note_rows(user_id) -> Iterator[list]:
@@ -202,6 +230,7 @@ def zip_stream(user) -> Iterator[bytes]:
             info = zipfile.ZipInfo(entry.export_file, date_time=timezone.now().timetuple()[:6])
             info.compress_type = zipfile.ZIP_DEFLATED
             with archive.open(info, "w", force_zip64=True) as raw:
+                raw.write(codecs.BOM_UTF8)  # so that Excel reads the file as UTF-8 (accents, emoji)
                 text = codecs.getwriter("utf-8")(raw)
                 writer = csv.writer(text, lineterminator="\r\n")
                 writer.writerow([name for name, _ in entry.columns])
@@ -217,29 +246,46 @@ def zip_stream(user) -> Iterator[bytes]:
 
 
 def vcard_stream(user) -> Iterator[bytes]:
+    """Every contact as a vCard 3.0: names, company, title, labelled phones and emails, every address,
+    websites, birthday (--MM-DD without a year), tags and notes, which our import reads back to the same."""
     import vobject
 
-    from lte.crm.models import Contact
+    from lte.crm.models import Contact, Note
 
     with acting_for(user.pk), snapshot():
-        query = Contact.objects.owned_by(user).prefetch_related("tags").order_by("sort_name", "id")
+        notes = Prefetch("notes", queryset=Note.objects.owned_by(user).order_by("created_at", "id"))
+        query = Contact.objects.owned_by(user).prefetch_related("tags", notes).order_by("sort_name", "id")
         for contact in query.iterator(chunk_size=CHUNK_ROWS):
             card = vobject.vCard()
             card.add("n").value = vobject.vcard.Name(family=contact.last_name, given=contact.first_name)
-            card.add("fn").value = f"{contact.first_name} {contact.last_name}".strip() or (
+            card.add("fn").value = f"{contact.first_name} {contact.last_name}".strip() or contact.company or (
                 (contact.emails or contact.phones or ["?"])[0])
-            for email in contact.emails:
-                card.add("email").value = email
-            for phone in contact.phones:
-                card.add("tel").value = phone
-            if contact.address:
-                card.add("note").value = f"Address: {contact.address}"
+            if contact.company:
+                card.add("org").value = [contact.company]
+            if contact.job_title:
+                card.add("title").value = contact.job_title
+            for email, label in zip(contact.emails, contact.email_labels, strict=True):
+                _typed(card.add("email"), label).value = email
+            for phone, label in zip(contact.phones, contact.phone_labels, strict=True):
+                _typed(card.add("tel"), label).value = phone
+            for place in contact.addresses:
+                _typed(card.add("adr"), place["label"]).value = vobject.vcard.Address(street=place["value"])
+            for url in contact.urls:
+                _typed(card.add("url"), url["label"]).value = url["value"]
             if contact.birthday:
-                card.add("bday").value = contact.birthday.isoformat()
+                card.add("bday").value = birthday_text(contact.birthday)
             tags = [t.name for t in contact.tags.all()]
             if tags:
                 card.add("categories").value = tags
+            for note in contact.notes.all():
+                card.add("note").value = note.body
             yield card.serialize().encode("utf-8")
+
+
+def _typed(line, label: str):
+    if label:
+        line.type_param = label
+    return line
 
 
 def json_stream(user) -> Iterator[bytes]:

@@ -258,9 +258,10 @@ def test_it_finds_an_irish_mobile_written_locally_and_internationally(api, peopl
         assert found(api, q=q) == (1, [people["obrien"]]), q
 
 
-def test_it_does_not_find_a_contact_by_a_fragment_of_a_phone_number(api, people):
-    assert found(api, q="555")[0] == 0
-    assert found(api, q="5550100")[0] == 0
+def test_a_number_is_found_by_its_last_digits_never_by_a_fragment_inside_it(api, people):
+    assert found(api, q="555")[0] == 0  # three digits are too few to mean a number
+    assert found(api, q="5550100") == (1, [people["garcia"]])  # how sellers remember a number: its end
+    assert found(api, q="4155550")[0] == 0  # the middle of a number is not its end
 
 
 def test_an_empty_search_lists_everyone(api, people):

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from lte.crm import imports
+from lte.crm.imports import limits
 from lte.crm.models import ImportJob
 from lte.crm.tests.test_import import HEADER, files_in_imports_dir, notes_of, one, reread
 from lte.crm.tests.test_pages import assert_csp_clean
@@ -49,8 +50,9 @@ def test_the_whole_flow_for_a_csv_we_recognise(alice_client, alice, django_captu
     report = alice_client.get(job_url(job)).content.decode()
     assert_csp_clean(report)
     assert "Import finished" in report and POLLING not in report
-    assert "1 new contact" in report and "1 row skipped" in report
-    assert "“nope” is not an email address." in report and "<td data-label=\"Row\">3</td>" in report
+    assert "2 new contacts" in report and "0 rows skipped" in report
+    assert "Bad: email “nope” could not be read" in report  # the report names whom the problem is about
+    assert "“nope” could not be read" in report and "<td data-label=\"Row\">3</td>" in report
     assert one(alice, first_name="Ana")["tags"] == ["vip"]
     assert "Import another file" in report
     assert alice_client.get("/app/import/").content.decode().count(job_url(job)) == 1  # listed as recent
@@ -108,8 +110,8 @@ def test_the_progress_view_polls_with_htmx_until_the_job_ends(alice_client, alic
     partial = alice_client.get(job_url(job), **HTMX).content.decode()
     assert_csp_clean(partial)
     assert POLLING not in partial and "Import finished" in partial  # the swap that stops the polling
-    assert "2 new contacts" in partial and "1 row skipped" in partial
-    assert '<th scope="col">Card</th>' in partial and "“broken@” is not an email address." in partial
+    assert "3 new contacts" in partial and "0 rows skipped" in partial
+    assert '<th scope="col">Card</th>' in partial and "Broken: email “broken@” could not be read" in partial
 
 
 VCARD = ("BEGIN:VCARD\nVERSION:3.0\nFN:Ana Silva\nTEL:+34612345678\nEND:VCARD\n"
@@ -144,7 +146,7 @@ def test_no_file_at_all(alice_client):
 
 
 def test_an_oversize_file_is_a_413(alice_client, monkeypatch):
-    monkeypatch.setattr(imports, "MAX_FILE_BYTES", 5_000)
+    monkeypatch.setattr(limits, "MAX_FILE_BYTES", 5_000)
     response = upload(alice_client, HEADER + "Ana,Silva,,,,,,,\n" * 1000)
     assert response.status_code == 413 and "larger than" in response.content.decode()
     assert not ImportJob.objects.exists() and not files_in_imports_dir()
@@ -201,6 +203,23 @@ def test_changes_need_a_post(alice_client, alice):
 def test_a_mapping_that_takes_the_file_past_the_row_limit_is_refused_on_the_page(alice_client, monkeypatch):
     upload(alice_client, "Nombre;Correo\n" + "Lucía;lucia@example.com\n" * 5)
     job = ImportJob.objects.get()
-    monkeypatch.setattr(imports, "MAX_ROWS", 5)  # the header row, counted as data, makes it 6
+    monkeypatch.setattr(limits, "MAX_ROWS", 5)  # the header row, counted as data, makes it 6
     response = alice_client.post(job_url(job, "map"), {"first_name": "0"})
     assert response.status_code == 400 and "more than 5 rows" in response.content.decode()
+
+
+def test_the_rows_that_needed_attention_can_be_downloaded(alice_client, alice, bob,
+                                                          django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(alice_client, HEADER + "Ana,Silva,ana@example.com,+1-800-MYFAX,,,,,\n=Evil,,bad,,,,,,\n")
+    job = ImportJob.objects.get()
+    assert "/report.csv" in alice_client.get(job_url(job)).content.decode()
+    response = alice_client.get(f"{job_url(job)}report.csv")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    text = response.content.decode("utf-8-sig")
+    assert text.splitlines()[0] == "Row,Contact,Problem"
+    assert "2,Ana Silva,Ana Silva: phone “+1-800-MYFAX” could not be read" in text
+    assert "3,'=Evil,'=Evil: email “bad” could not be read" in text  # a formula-looking name: neutralised
+    bob_client = Client()
+    bob_client.force_login(bob)
+    assert bob_client.get(f"{job_url(job)}report.csv").status_code == 404

@@ -1,0 +1,345 @@
+"""Our own export's ZIP, imported back whole: stages, contacts, notes, messages, follow-ups (open and done),
+pipeline history, templates and tags, with their times.
+
+The ZIP is read in place from the sealed upload (upload.open_seekable: nothing is unpacked to disk). Its files
+are read in an order where everything a row points to comes first (stages, then contacts, then what belongs
+to them). contacts.csv goes through the same rows and writer as any CSV in our layout; every other file is a
+stream of ArchiveRow, written by ArchiveBatch.
+
+Every record keeps its id when it is this account's own (the same account importing its export again) and
+otherwise gets one derived from it (writer.derived_id), so importing the same ZIP twice adds nothing and a
+resumed job carries on without doubling anything. A ZIP that is not our export is refused with a clear message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import uuid
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from lte.crm import services
+from lte.crm.imports import layouts, limits
+from lte.crm.imports.readers import RawRow, _RowError, extract_cells, fix_cell
+from lte.crm.imports.upload import open_seekable
+from lte.crm.imports.writer import BatchResult, derived_id
+from lte.crm.models import Contact, FollowUp, Message, MessageTemplate, Note, Stage, StageChange, Tag
+
+README = "README.txt"
+CONTACTS = "contacts.csv"
+# What comes back, in an order where what a row points to is already there.
+FILES = ("stages.csv", CONTACTS, "notes.csv", "messages.csv", "followups.csv", "stage_changes.csv",
+         "templates.csv", "tags.csv")
+MAX_ENTRIES = 1000
+MAX_MEMBER_BYTES = 500 * 1024 * 1024  # uncompressed, per file
+NOT_OURS = ("This ZIP is not a LeadTrackEngine export. To import contacts from another app, unzip it and upload "
+            "the CSV or vCard (.vcf) file inside.")
+SPREADSHEET = "This is a spreadsheet or document, not a CSV: save it as CSV (comma-separated values) and upload that."
+_MODELS = {"notes.csv": Note, "messages.csv": Message, "followups.csv": FollowUp,
+           "stage_changes.csv": StageChange, "templates.csv": MessageTemplate}
+
+
+@dataclass(slots=True)
+class ArchiveRow:
+    """One record of a file of the export other than contacts.csv."""
+
+    file: str
+    number: int  # the CSV record, header = 1
+    cells: dict[str, str]
+
+
+def is_zip(head: bytes) -> bool:
+    return head.startswith((b"PK\x03\x04", b"PK\x05\x06"))
+
+
+@contextlib.contextmanager
+def open_archive(path: Path, key: bytes) -> Iterator[zipfile.ZipFile]:
+    with open_seekable(path, key) as raw:
+        try:
+            archive = zipfile.ZipFile(raw)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            raise ValidationError({"file": "This ZIP file is damaged or cut short: download the export again."}
+                                  ) from None
+        with archive:
+            yield archive
+
+
+def _members(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
+    """The files we read, by name, checked: only the export's own names at the top level, none too big."""
+    infos = archive.infolist()
+    if len(infos) > MAX_ENTRIES:
+        raise ValidationError({"file": NOT_OURS})
+    if any(i.filename.startswith(("xl/", "word/", "ppt/")) or i.filename in ("content.xml", "mimetype")
+           for i in infos[:50]):
+        raise ValidationError({"file": SPREADSHEET})
+    found = {info.filename: info for info in infos if info.filename in (*FILES, README) and not info.is_dir()}
+    if CONTACTS not in found or README not in found:
+        raise ValidationError({"file": NOT_OURS})
+    for info in found.values():
+        if info.file_size > MAX_MEMBER_BYTES or info.flag_bits & 0x1:  # too big, or encrypted
+            raise ValidationError({"file": NOT_OURS})
+    return found
+
+
+def _records(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[tuple[int, list[str]]]:
+    try:
+        with archive.open(info) as raw:
+            text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
+            reader = csv.reader(text)
+            for cells in reader:
+                if any(c.strip() for c in cells):
+                    yield reader.line_num, [fix_cell(c) for c in cells]
+    except (zipfile.BadZipFile, OSError, EOFError, csv.Error, ValueError, NotImplementedError):
+        raise _Damaged(info.filename) from None
+
+
+class _Damaged(Exception):
+    pass
+
+
+def scan_archive(path: Path, key: bytes) -> dict:
+    """The plan of our export's ZIP: its files and row counts, and contacts.csv's columns."""
+    with open_archive(path, key) as archive:
+        members = _members(archive)
+        try:
+            readme = archive.read(members[README])[:200].decode("utf-8", "replace")
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
+            raise ValidationError({"file": "This ZIP file is damaged or cut short: download the export again."}
+                                  ) from None
+        if not readme.startswith("LeadTrackEngine export"):
+            raise ValidationError({"file": NOT_OURS})
+        files, header, total = [], [], 0
+        for name in FILES:
+            if name not in members:
+                continue
+            count = 0
+            try:
+                for count, (_number, cells) in enumerate(_records(archive, members[name])):
+                    if count == 0 and name == CONTACTS:
+                        header = cells
+                    if total + count > limits.MAX_ROWS + 1:
+                        raise ValidationError({"file": f"The export holds more than {limits.MAX_ROWS:,} records: "
+                                                       "import it in parts (contacts.csv first)."})
+            except _Damaged:
+                raise ValidationError({"file": "This ZIP file is damaged or cut short: download the export again."}
+                                      ) from None
+            files.append([name, count])  # records after the header
+            total += count
+    if layouts.detect_layout(header) != "lte":
+        raise ValidationError({"file": NOT_OURS})
+    return {"format": "zip", "encoding": "utf-8", "layout": "lte", "header": True, "width": len(header),
+            "spec": layouts.spec_for("lte", header), "columns": {}, "files": files, "records": total,
+            "archive": True}
+
+
+def archive_rows(path: Path, key: bytes, plan: dict) -> Iterator[RawRow | ArchiveRow]:
+    """Every record of the export, file after file: contacts.csv as contact rows, the rest as ArchiveRow."""
+    with open_archive(path, key) as archive:
+        members = _members(archive)
+        for name, _count in plan["files"]:
+            header: list[str] = []
+            try:
+                for number, cells in _records(archive, members[name]):
+                    if not header:
+                        header = [layouts.norm(h) for h in cells]
+                        continue
+                    if name == CONTACTS:
+                        try:
+                            yield RawRow(number, extract_cells(cells, plan))
+                        except _RowError as exc:
+                            yield RawRow(number, None, f"contacts.csv: {exc}")
+                    else:
+                        yield ArchiveRow(name, number, {h: (c[1:] if c[:1] == "'" else c)
+                                                        for h, c in zip(header, cells, strict=False)})
+            except _Damaged:
+                raise limits.ImportFileError(f"{name} in the ZIP is damaged; what came before it was imported."
+                                             ) from None
+
+
+# --- Writing the records that belong to contacts ------------------------------------------------------------
+
+
+def _moment(text: str, fallback: datetime | None = None) -> datetime | None:
+    if not text:
+        return fallback
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(f"“{text[:40]}” is not a date and time.") from None
+    return value if timezone.is_aware(value) else value.replace(tzinfo=UTC)
+
+
+def _uuid(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text)
+    except (ValueError, AttributeError, TypeError):
+        return None
+
+
+class ArchiveBatch:
+    """A batch of ArchiveRow of one file, written in the job's transaction (as writer._Batch)."""
+
+    def __init__(self, run, rows: list[ArchiveRow]) -> None:
+        self.owner = run.ctx.owner
+        self.ctx = run.ctx
+        self.rows = rows
+        self.result = BatchResult()
+
+    def prepare(self) -> ArchiveBatch:
+        return self
+
+    def error(self, row: ArchiveRow, message: str) -> None:
+        self.result.errors.append({"row": row.number, "error": f"{row.file}: {message}"})
+        self.result.skipped += 1
+
+    def _contacts(self) -> dict[str, uuid.UUID]:
+        """Each contact_id of the batch -> the contact it is in this account (its own, or the derived one)."""
+        given = {r.cells.get("contact_id", ""): _uuid(r.cells.get("contact_id", "")) for r in self.rows}
+        wanted = {u for u in given.values() if u is not None}
+        derived = {u: derived_id(self.owner.pk, "contact", str(u)) for u in wanted}
+        present = set(Contact.objects.owned_by(self.owner).filter(pk__in=wanted | set(derived.values()))
+                      .values_list("pk", flat=True))
+        found = {}
+        for text, u in given.items():
+            if u is not None and u in present:
+                found[text] = u
+            elif u is not None and derived[u] in present:
+                found[text] = derived[u]
+        return found
+
+    def _ids(self, model, kind: str) -> tuple[dict[int, uuid.UUID], set]:
+        """Each row's record id (its own in this account, or derived) and those already there."""
+        own_or_derived = {}
+        for r in self.rows:
+            u = _uuid(r.cells.get("id", ""))
+            own_or_derived[id(r)] = (u, derived_id(self.owner.pk, kind, str(u) if u else f"{r.file}:{r.cells}"))
+        candidates = {x for pair in own_or_derived.values() for x in pair if x is not None}
+        present = set(model.objects.owned_by(self.owner).filter(pk__in=candidates).values_list("pk", flat=True))
+        ids = {}
+        for key, (own, derived) in own_or_derived.items():
+            ids[key] = own if own in present else derived
+        return ids, present
+
+    def write(self) -> BatchResult:
+        name = self.rows[0].file
+        if name == "stages.csv":
+            self._stages()
+        elif name == "tags.csv":
+            self._tags()
+        else:
+            self._records(name)
+        return self.result
+
+    def _stages(self) -> None:
+        """Stages the account lacks are added; one still called by its default name takes the export's."""
+        defaults = dict(services.DEFAULT_STAGES)
+        existing = {s.slug: s for s in services.stages_of(self.owner)}
+        for row in self.rows:
+            slug, name = row.cells.get("slug", "").strip(), row.cells.get("name", "").strip()
+            try:
+                position = int(row.cells.get("position") or 0)
+                stage_name = services.clean_text(name, field="name", max_length=40, required=True)
+                if not slug or len(slug) > 40 or not 0 <= position <= 1000:
+                    raise ValidationError("not a stage.")
+            except (ValueError, ValidationError):
+                self.error(row, "this stage could not be read.")
+                continue
+            stage = existing.get(slug)
+            if stage is None:
+                existing[slug] = Stage.objects.create(owner=self.owner, slug=slug, name=stage_name, position=position)
+                self.result.created += 1
+            elif stage.name == defaults.get(slug) and (stage.name, stage.position) != (stage_name, position):
+                stage.name, stage.position = stage_name, position
+                stage.save(update_fields=["name", "position"])
+                self.result.updated += 1
+
+    def _tags(self) -> None:
+        names = [r.cells.get("name", "").strip()[:services.TAG_MAX] for r in self.rows]
+        known = {t.casefold() for t in Tag.objects.owned_by(self.owner).values_list("name", flat=True)}
+        missing = list(dict.fromkeys(n for n in names if n and "\x00" not in n and n.casefold() not in known))
+        Tag.objects.bulk_create([Tag(owner=self.owner, name=n) for n in missing], ignore_conflicts=True)
+        self.result.created += len(missing)  # a tag the account has already is no news
+
+    def _records(self, name: str) -> None:
+        model = _MODELS[name]
+        kind = name.removesuffix(".csv")
+        ids, present = self._ids(model, kind)
+        contacts = self._contacts() if name != "templates.csv" else {}
+        new = []
+        for row in self.rows:
+            record_id = ids[id(row)]
+            if record_id in present:
+                self.result.skipped += 1  # already in the account
+                continue
+            contact_id = contacts.get(row.cells.get("contact_id", ""))
+            if name != "templates.csv" and contact_id is None:
+                self.error(row, "its contact is not in this import, so it was left out.")
+                continue
+            try:
+                new.append(self._build(name, row, record_id, contact_id))
+            except ValidationError as exc:
+                self.error(row, " ".join(exc.messages))
+                continue
+            present.add(record_id)
+        model.objects.bulk_create(new)
+        self.result.created += len(new)
+        touched = {r.contact_id for r in new if name in ("notes.csv", "messages.csv") and hasattr(r, "contact_id")}
+        if touched and name == "messages.csv":
+            for contact in Contact.objects.owned_by(self.owner).filter(pk__in=touched):
+                last = Message.objects.owned_by(self.owner).filter(contact=contact, direction="out") \
+                    .order_by("-sent_at").values_list("sent_at", flat=True).first()
+                if last and (contact.last_contacted_at is None or last > contact.last_contacted_at):
+                    Contact.objects.filter(pk=contact.pk).update(last_contacted_at=last)
+
+    def _build(self, name: str, row: ArchiveRow, record_id: uuid.UUID, contact_id):
+        c = row.cells
+        owner = self.owner
+        now = timezone.now()
+        if name == "notes.csv":
+            created = _moment(c.get("created_at", ""), now)
+            return Note(pk=record_id, owner=owner, contact_id=contact_id, created_at=created,
+                        updated_at=_moment(c.get("updated_at", ""), created),
+                        body=services.clean_text(c.get("body", ""), field="body", max_length=services.MAX_NOTE,
+                                                 required=True))
+        if name == "messages.csv":
+            channel = c.get("channel", "")
+            if channel not in Message.Channel.values:
+                raise ValidationError(f"“{channel[:20]}” is not a channel.")
+            sent = _moment(c.get("sent_at", ""), now)
+            return Message(pk=record_id, owner=owner, contact_id=contact_id, channel=channel,
+                           direction=c.get("direction") if c.get("direction") in Message.Direction.values else "out",
+                           body=services.clean_text(c.get("body", ""), field="body", max_length=services.MAX_MESSAGE),
+                           sent_at=sent, created_at=sent)
+        if name == "followups.csv":
+            due = _moment(c.get("due_at", ""))
+            if due is None:
+                raise ValidationError("it has no due date.")
+            return FollowUp(pk=record_id, owner=owner, contact_id=contact_id,
+                            title=services.clean_text(c.get("title", ""), field="title", max_length=services.MAX_TITLE,
+                                                      required=True),
+                            kind=c.get("kind") if c.get("kind") in FollowUp.Kind.values else FollowUp.Kind.FOLLOW_UP,
+                            due_at=due, done_at=_moment(c.get("done_at", "")),
+                            created_at=_moment(c.get("created_at", ""), now))
+        if name == "stage_changes.csv":
+            return StageChange(pk=record_id, owner=owner, contact_id=contact_id,
+                               from_name=c.get("from", "")[:40], to_name=c.get("to", "")[:40] or "?",
+                               at=_moment(c.get("at", ""), now))
+        channel = c.get("channel", "") if c.get("channel") in Message.Channel.values else Message.Channel.SMS
+        try:
+            position = min(max(int(c.get("position") or 0), 0), 32767)
+        except ValueError:
+            position = 0
+        return MessageTemplate(pk=record_id, owner=owner, channel=channel, position=position,
+                               name=services.clean_text(c.get("name", ""), field="name", max_length=80, required=True),
+                               subject=services.clean_text(c.get("subject", ""), field="subject", max_length=200),
+                               body=services.clean_text(c.get("body", ""), field="body", max_length=5000,
+                                                        required=True),
+                               created_at=_moment(c.get("created_at", ""), now))
