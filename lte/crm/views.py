@@ -876,24 +876,26 @@ def duplicate_merge(request: HttpRequest, contact_id, other_id) -> HttpResponse:
 @login_required
 @require_POST
 def duplicate_dismiss(request: HttpRequest, contact_id, other_id) -> HttpResponse:
-    try:
-        with found():
-            services.duplicate_dismiss(owner=request.user, contact_id=contact_id, other_id=other_id)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Got it: two people. They won't be suggested as duplicates again."))
-    return _back_to_duplicates(request)
+    return _duplicate_action(request, lambda: services.duplicate_dismiss(
+        owner=request.user, contact_id=contact_id, other_id=other_id),
+        _("Got it: two people. They won't be suggested as duplicates again."))
 
 
 @login_required
 @require_POST
 def duplicate_dismissal_delete(request: HttpRequest, contact_id, other_id) -> HttpResponse:
+    return _duplicate_action(request, lambda: services.duplicate_dismissal_delete(
+        owner=request.user, contact_id=contact_id, other_id=other_id),
+        _("They'll be suggested as possible duplicates again."))
+
+
+def _duplicate_action(request: HttpRequest, action, done: str) -> HttpResponse:
+    """Runs one of the duplicates page's actions (a missing contact is a 404) and goes back to the page."""
     try:
         with found():
-            services.duplicate_dismissal_delete(owner=request.user, contact_id=contact_id, other_id=other_id)
+            action()
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("They'll be suggested as possible duplicates again."))
+        messages.success(request, done)
     return _back_to_duplicates(request)

@@ -65,21 +65,10 @@ class _Run:
         self.plan = job.mapping
         self._tags: dict[str, Tag] | None = None
 
-    def tags_for(self, names: set[str]) -> dict[str, Tag]:
-        """The owner's tags by folded name, creating the missing ones (as services._tags does)."""
+    def known_tags(self) -> dict[str, Tag]:
+        """The owner's tags by folded name, kept for the run (services.tags_named fills it)."""
         if self._tags is None:
             self._tags = {}
-            for tag in Tag.objects.owned_by(self.job.owner).order_by("name"):
-                self._tags.setdefault(tag.name.casefold(), tag)
-        missing = {}
-        for name in sorted(names):
-            if name.casefold() not in self._tags:
-                missing.setdefault(name.casefold(), name)
-        if missing:
-            Tag.objects.bulk_create([Tag(owner=self.job.owner, name=n) for n in missing.values()],
-                                    ignore_conflicts=True)
-            for tag in Tag.objects.owned_by(self.job.owner).filter(name__in=list(missing.values())):
-                self._tags.setdefault(tag.name.casefold(), tag)
         return self._tags
 
     def forget_tags(self) -> None:

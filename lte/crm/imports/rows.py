@@ -7,7 +7,7 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from functools import cached_property
 from typing import Any
 
@@ -18,14 +18,11 @@ from lte.crm import services
 from lte.crm.birthdays import YEARLESS, yearless
 from lte.crm.imports.readers import RawRow, quote
 from lte.crm.models import (
-    NAME_MAX,
     Contact,
     ContactLookup,
-    FollowUp,
     Stage,
 )
 from lte.crm.services import UNSET, ContactData
-from lte.crm.text import fold
 
 logger = logging.getLogger("lte.crm.imports")
 
@@ -318,37 +315,6 @@ def _pieces(body: str) -> list[str]:
     return [body[i:i + size] for i in range(0, len(body), size)]
 
 
-def reorder_followup(contact: Contact) -> FollowUp | None:
-    """The reorder reminder services._schedule_reorder gives a new customer with a reorder interval."""
-    if contact.stage.slug != services.CUSTOMER_STAGE or not contact.reorder_every_days:
-        return None
-    return FollowUp(owner_id=contact.owner_id, contact=contact, kind=FollowUp.Kind.REORDER, title="Time to reorder?",
-                    due_at=timezone.now() + timedelta(days=contact.reorder_every_days))
-
-
-def index_values(contact: Contact) -> tuple[list[str], list[tuple[str, str]]]:
-    """What services._index_contact writes for a new contact: its name tokens, and its blind-indexed
-    lookups as (kind, digest) pairs."""
-    owner_id = contact.owner_id
-    words = [w[:NAME_MAX] for w in services._unique(fold(f"{contact.first_name} {contact.last_name}").split())]
-    lookups = (
-        [(ContactLookup.EMAIL, services.email_digest(owner_id, e)) for e in contact.emails]
-        + [(ContactLookup.PHONE, services.phone_digest(owner_id, p)) for p in contact.phones]
-        + [(ContactLookup.NATIONAL, services.national_digest(owner_id, national_digits(p)))
-           for p in contact.phones]
-        + [(ContactLookup.TAIL, digest) for digest in services.tail_digests(owner_id, contact.phones)]
-    )
-    return words, lookups
-
-
-def national_digits(e164: str) -> str:
-    """services.national_digits for an E.164 number, without parsing it again: country codes are
-    prefix-free, so the first 1–3 digits that are one are it (checked against services in the tests)."""
-    import phonenumbers
-
-    digits = e164[1:]
-    if e164.startswith("+") and digits.isdigit():
-        for length in (1, 2, 3):
-            if int(digits[:length]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE and digits[length:]:
-                return str(int(digits[length:]))
-    return services.national_digits(e164)
+# The bulk path's index and its fast national number are the services' own (one place for both paths).
+index_values = services.index_entries
+national_digits = services.e164_national_digits

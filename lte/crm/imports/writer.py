@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import logging
-import os
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models, transaction
+from django.db import DatabaseError, transaction
 
 from lte.crm import services
 from lte.crm.imports.readers import RawRow
-from lte.crm.imports.rows import Prepared, _validated, describe, prepare, reorder_followup
+from lte.crm.imports.rows import Prepared, _validated, describe, prepare
 from lte.crm.models import (
     Contact,
     ContactLookup,
-    ContactToken,
-    FollowUp,
     Note,
 )
 from lte.crm.services import UNSET, ContactData
@@ -36,71 +33,6 @@ from lte.vault.blind import blind_index
 
 logger = logging.getLogger("lte.crm.imports")
 
-
-
-def insert_rows(model, names: list[str], rows: list[tuple], *, ready: bool = False) -> None:
-    """INSERTs many rows through one prepared statement: what bulk_create writes, each value prepared by
-    its own field for the database, without building a model instance and compiling SQL for every row
-    (80% of an import's time with bulk_create). The values must not need their field's pre_save;
-    `ready` ones are database values already (see _DbIds)."""
-    if not rows:
-        return
-    db = connections[DEFAULT_DB_ALIAS]  # the object itself: the `connection` proxy costs a lookup per use
-    fields = [model._meta.get_field(name) for name in names]
-    qn = db.ops.quote_name
-    sql = (f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608
-           f"VALUES ({', '.join(['%s'] * len(fields))})")  # only the model's quoted names; values are parameters
-    prepare = [_db_value(f, db) for f in fields]
-    with db.cursor() as cursor:
-        for start in range(0, len(rows), 2000):
-            chunk = rows[start:start + 2000]
-            cursor.executemany(sql, chunk if ready else [tuple(p(v) for p, v in zip(prepare, row, strict=True))
-                                                         for row in chunk])
-
-
-class _DbIds:
-    """UUIDs as this database stores them (a UUID, or 32 hex digits where there is no UUID type), and new
-    random (version 4) ones, made without building a UUID object for each."""
-
-    def __init__(self) -> None:
-        self.native = connections[DEFAULT_DB_ALIAS].features.has_native_uuid_field
-
-    def of(self, value: uuid.UUID):
-        return value if self.native else value.hex
-
-    def new(self):
-        if self.native:
-            return uuid.uuid4()
-        raw = bytearray(os.urandom(16))
-        raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
-        raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
-        return raw.hex()
-
-
-def _db_value(field, db):
-    """The field's get_db_prep_save, taking the direct route for the two types an import writes most."""
-    target = field.target_field if field.is_relation else field
-    if isinstance(target, models.UUIDField):
-        if db.features.has_native_uuid_field:
-            return lambda v: v
-        return lambda v: v.hex if isinstance(v, uuid.UUID) else (None if v is None else uuid.UUID(str(v)).hex)
-    if type(target) in (models.CharField, models.TextField, models.SlugField):
-        return lambda v: v if v is None or type(v) is str else target.get_db_prep_save(v, db)
-    return lambda v: field.get_db_prep_save(v, db)
-
-
-def insert_instances(model, objects: list) -> None:
-    """INSERTs model instances as bulk_create does (every concrete field's pre_save: encrypted fields are
-    sealed here), through insert_rows' one prepared statement."""
-    fields = list(model._meta.concrete_fields)
-    rows = [tuple(f.pre_save(obj, True) for f in fields) for obj in objects]
-    insert_rows(model, [f.name for f in fields], rows)
-    for obj in objects:
-        obj._state.adding = False
-        obj._state.db = DEFAULT_DB_ALIAS
-
-
-# --- Writing a batch -------------------------------------------------------------------------------------
 
 
 # Ids of contacts made by an import are derived, so that the same row imported again finds what it made:
@@ -420,31 +352,13 @@ class _Batch:
                     self.result.created += 1
 
     def _bulk_create(self, new: list[Prepared]) -> None:
-        """What services.contact_create writes (the contact, its tokens, lookups and tags, a customer's
-        reorder reminder), for many contacts at once; plus their notes, as note_create writes them."""
-        tags_by_name = self.run.tags_for({t for p in new for t in p.tags})
-        ids = _DbIds()
-        owner = ids.of(self.owner.pk)
-        tokens, lookups, links, notes, followups = [], [], [], [], []
+        """services.contact_create_many: what contact_create writes, for the whole batch at once."""
         archive = self.run.plan.get("archive", False)
         for p in new:
-            contact = p.contact
             for name, value in p.times.items():  # our export's own times come back with the contact
-                setattr(contact, name, value)
-            contact_id = ids.of(contact.pk)
-            words, pairs = p.index
-            tokens += [(ids.new(), owner, contact_id, word) for word in words]
-            lookups += [(ids.new(), owner, contact_id, kind, digest) for kind, digest in pairs]
-            links += [(contact_id, ids.of(tags_by_name[t.casefold()].pk)) for t in p.tags
-                      if t.casefold() in tags_by_name]
-            notes += [Note(owner_id=contact.owner_id, contact=contact, body=body) for body in p.notes]
-            # A customer's reorder reminder is made as contact_create makes it, except from our ZIP, whose
-            # followups.csv brings the reminders back themselves.
-            if not archive and (followup := reorder_followup(contact)) is not None:
-                followups.append(followup)
-        insert_instances(Contact, [p.contact for p in new])
-        insert_rows(ContactToken, ["id", "owner", "contact", "token"], tokens, ready=True)
-        insert_rows(ContactLookup, ["id", "owner", "contact", "kind", "digest"], lookups, ready=True)
-        insert_rows(Contact.tags.through, ["contact", "tag"], links, ready=True)
-        Note.objects.bulk_create(notes)
-        FollowUp.objects.bulk_create(followups)
+                setattr(p.contact, name, value)
+        # A customer's reorder reminder is made as contact_create makes it, except from our ZIP, whose
+        # followups.csv brings the reminders back themselves.
+        services.contact_create_many(owner=self.owner, contacts=[p.contact for p in new],
+                                     tags=[p.tags for p in new], notes=[p.notes for p in new],
+                                     reminders=not archive, known_tags=self.run.known_tags())

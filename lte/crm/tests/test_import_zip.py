@@ -233,3 +233,24 @@ def make_people(alice, people) -> None:
             services.note_create(owner=alice, contact=contact, body=note)
         services.message_log(owner=alice, contact_id=contact.pk, channel="sms", body=note,
                              sent_at=datetime.now(UTC) - timedelta(days=1))
+
+
+def test_the_vcard_export_reimports_to_the_same_contacts(alice, bob):
+    from lte.privacy.exports import vcard_stream
+
+    seller_data(alice)
+    cards = b"".join(vcard_stream(alice))
+    job = imported(bob, cards, name="contacts.vcf")
+    assert (job.status, job.created, job.skipped) == ("done", 4, 0), job.errors
+
+    def card_view(owner):
+        with acting_for(owner.pk):
+            return sorted(
+                (c.first_name, c.last_name, c.company, c.job_title, tuple(c.emails), tuple(c.email_labels),
+                 tuple(c.phones), tuple(c.phone_labels), tuple((a["label"], a["value"]) for a in c.addresses),
+                 tuple((u["label"], u["value"]) for u in c.urls), c.birthday,
+                 tuple(sorted(t.name for t in c.tags.all())),
+                 tuple(sorted(n.body for n in Note.objects.owned_by(owner).filter(contact=c))))
+                for c in Contact.objects.owned_by(owner).prefetch_related("tags"))
+
+    assert card_view(bob) == card_view(alice)
