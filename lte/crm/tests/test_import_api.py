@@ -227,3 +227,38 @@ def test_the_imported_contacts_are_the_callers_own(alice, bob, django_capture_on
     assert not Contact.objects.owned_by(alice).exists()
     with acting_for(bob.pk):
         assert Contact.objects.owned_by(bob).get().emails == ["friend@example.com"]
+
+
+def test_our_export_zip_is_accepted_by_the_api_and_comes_back(alice, bob, django_capture_on_commit_callbacks):
+    from lte.crm import services
+    from lte.crm.models import Note
+
+    with acting_for(alice.pk):
+        ana = services.contact_create(owner=alice, first_name="Ana", last_name="Silva", company="Acme",
+                                      phones=["+34612345678"], birthday="--07-19")
+        services.note_create(owner=alice, contact=ana, body="Likes tea, and cake")
+    exported = bearer(alice).get("/api/v1/me/export")
+    assert exported.status_code == 200
+    data = b"".join(exported.streaming_content) if exported.streaming else exported.content
+    client = bearer(bob)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(IMPORT, {"file": SimpleUploadedFile("export.zip", data, "application/zip")})
+    assert response.status_code == 202, response.content
+    body = poll(client, response.json()["id"])
+    assert body["status"] == "done" and body["report"]["errors"] == [], body
+    listed = client.get("/api/v1/contacts", {"q": "ana"}).json()["items"]
+    assert [(c["company"], c["birthday"], c["phones"]) for c in listed] == [("Acme", "--07-19", ["+34612345678"])]
+    with acting_for(bob.pk):
+        assert [n.body for n in Note.objects.owned_by(bob)] == ["Likes tea, and cake"]
+
+
+def test_a_zip_that_is_not_ours_is_a_400(alice):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("photos/1.jpg", b"\xff\xd8\xff")
+    response = bearer(alice).post(IMPORT, {"file": upload(buffer.getvalue(), "photos.zip")})
+    assert response.status_code == 400 and "not a LeadTrackEngine export" in str(response.json()["detail"])
+    assert not ImportJob.objects.exists()
