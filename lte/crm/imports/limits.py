@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import logging
-
 from lte.crm.models import (
     ImportJob,
 )
-
-logger = logging.getLogger("lte.crm.imports")
-
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 200_000

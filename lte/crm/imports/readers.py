@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -13,8 +12,6 @@ from typing import Any
 
 from lte.crm.imports import layouts, limits
 from lte.crm.imports.limits import QUOTE_MAX
-
-logger = logging.getLogger("lte.crm.imports")
 
 
 def _lines(text: io.TextIOBase, limit: int | None = None) -> Iterator[str]:
@@ -37,7 +34,6 @@ def _lines(text: io.TextIOBase, limit: int | None = None) -> Iterator[str]:
 
 LONG_LINE = "\x00lte-import:line-too-long\x00"
 
-# --- Reading rows ---------------------------------------------------------------------------------------
 
 
 @dataclass(slots=True)

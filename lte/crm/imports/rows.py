@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,11 +22,6 @@ from lte.crm.models import (
     Stage,
 )
 from lte.crm.services import UNSET, ContactData
-
-logger = logging.getLogger("lte.crm.imports")
-
-
-# --- Turning a row into validated contact data ----------------------------------------------------------
 
 _ISO_DATE = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})(?:[T ][0-9:.Z+-]*)?$")
 _NO_YEAR = re.compile(r"^--(\d{2})-?(\d{2})$")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import codecs
 import json
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,11 +15,6 @@ from lte.crm.imports.archive import is_zip, scan_archive
 from lte.crm.imports.limits import FIELDS, MAX_MAPPING_CHARS, MULTI_FIELDS, ImportTooLarge
 from lte.crm.imports.readers import csv_records, quote, vcard_chunks
 from lte.crm.imports.upload import CHUNK, open_plaintext, open_text, too_large_message
-
-logger = logging.getLogger("lte.crm.imports")
-
-
-# --- Recognising the file: binary or text, encoding, vCard or CSV, which CSV -------------------------------
 
 SAMPLE = 64 * 1024
 _MAGIC_NUMBERS = [
@@ -94,9 +88,6 @@ def detect_encoding(path: Path, key: bytes) -> str:
     return "cp1252" if cp1252_ok else "latin-1"
 
 
-
-
-
 _norm, _key = layouts.norm, layouts.key
 
 
@@ -152,7 +143,6 @@ def _delimiter(first_line: str) -> str:
     counts = {d: first_line.count(d) for d in (",", ";", "\t")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ","
-
 
 
 def scan(path: Path, key: bytes, *, file_format: str | None = None) -> tuple[dict, list[str]]:

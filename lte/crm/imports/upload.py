@@ -7,7 +7,6 @@ import contextlib
 import hashlib
 import io
 import json
-import logging
 import os
 import secrets
 from collections.abc import Iterable, Iterator
@@ -24,10 +23,7 @@ from lte.crm.imports import limits
 from lte.crm.imports.limits import FILE_FIELD, ImportFileError, ImportTooLarge
 from lte.vault import stream as chunked
 
-logger = logging.getLogger("lte.crm.imports")
-
-
-# --- The encrypted file ----------------------------------------------------------------------------------
+# The encrypted file:
 # lte.vault.stream's chunk format (the backups' too), under a random key per file: b"LTEI1\n" | header | chunks.
 
 MAGIC = b"LTEI1\n"
