@@ -15,9 +15,9 @@ from django.db.migrations.loader import MigrationLoader
 from django.test import Client
 
 from lte.accounts.services import api_token_create
-from lte.crm import queries, services
+from lte.crm import imports, queries, services
 from lte.crm.models import Contact, ContactLookup
-from lte.crm.tests.test_import import HEADER, files_in_imports_dir
+from lte.crm.tests.test_import import HEADER
 from lte.vault.context import acting_for
 
 pytestmark = pytest.mark.django_db
@@ -222,7 +222,7 @@ def imported_through_the_api(client: Client, data: str, django_capture_on_commit
         assert response.status_code == 202, response.content[:300]
     job = client.get(f"{API}/imports/{response.json()['id']}").json()
     assert job["status"] == "done", job
-    assert not files_in_imports_dir()
+    assert not imports.job_file(response.json()["id"]).exists()  # the upload is gone once the job is done
     return job["report"]
 
 
