@@ -892,3 +892,50 @@ def test_the_real_flow_with_real_commits_queues_and_runs_the_job_by_itself(trans
         with connection.cursor() as cursor:  # the import's SQLite tuning was put back afterwards
             cursor.execute("PRAGMA wal_autocheckpoint")
             assert cursor.fetchone()[0] == 1000
+
+
+# --- Layouts recognised by their headers, and bytes that don't fit the file's encoding ----------------------
+
+OUTLOOK_HEADER = ("First Name,Middle Name,Last Name,Title,Suffix,Company,Department,Job Title,Business Street,"
+                  "Business City,Business State,Business Postal Code,Business Country/Region,Home Street,Home City,"
+                  "Home State,Home Postal Code,Home Country/Region,Business Fax,Business Phone,Home Phone,"
+                  "Mobile Phone,Birthday,Categories,E-mail Address,E-mail 2 Address,Notes,Web Page\n")
+
+
+def test_it_reads_an_outlook_csv_with_labels_and_both_addresses(alice):
+    alice.country = "US"
+    alice.save(update_fields=["country"])
+    data = OUTLOOK_HEADER + (
+        'Ana,,Silva,Ms.,,Acme,Sales,Buyer,1 Work Rd,Chicago,IL,60601,USA,2 Home St,Evanston,IL,60201,USA,'
+        '(312) 555-0199,(312) 555-0100,847.555.0101,312-555-0142,7/19/1980,Customers;VIP,ana@acme.example,'
+        'ana@home.example,"Met at the fair, likes tea",www.acme.example\n')
+
+    job = imported(alice, data)
+
+    assert_counts(job, created=1)
+    with acting_for(alice.pk):
+        ana = Contact.objects.owned_by(alice).get()
+        assert (ana.first_name, ana.last_name, ana.company, ana.job_title) == ("Ana", "Silva", "Acme", "Buyer")
+        assert list(zip(ana.phones, ana.phone_labels, strict=True)) == [
+            ("+13125550199", "work fax"), ("+13125550100", "work"), ("+18475550101", "home"),
+            ("+13125550142", "mobile")]
+        assert ana.emails == ["ana@acme.example", "ana@home.example"]
+        assert [(a["label"], a["value"]) for a in ana.addresses] == [
+            ("work", "1 Work Rd, 60601 Chicago, IL, USA"), ("home", "2 Home St, 60201 Evanston, IL, USA")]
+        assert ana.urls == [{"label": "", "value": "https://www.acme.example"}]
+        assert ana.birthday == date(1980, 7, 19) and sorted(t.name for t in ana.tags.all()) == ["Customers", "VIP"]
+    assert "Met at the fair, likes tea" in notes_of(alice)
+    assert any("Title: Ms." in n and "Department: Sales" in n for n in notes_of(alice))
+
+
+def test_a_bom_semicolons_national_numbers_and_one_latin_1_cell_in_a_utf_8_file(alice):
+    alice.country = "FR"
+    alice.save(update_fields=["country"])
+    data = (codecs.BOM_UTF8 + "Prénom;Nom;Téléphone;Courriel\nZoé;Dupré;06 12 34 56 78;zoe@example.fr\n".encode()
+            + b"Jos\xe9;Mart\xedn;01 23 45 67 89;jose@example.fr\n")  # a Latin-1 row pasted into UTF-8
+    job = imported(alice, data, mapping={"first_name": "Prénom", "last_name": "Nom", "phones": "Téléphone",
+                                         "emails": "Courriel"})
+    assert_counts(job, created=2)
+    assert one(alice, last_name="Dupré")["phones"] == ["+33612345678"]
+    jose = one(alice, first_name="José")  # only the bad bytes fell back, the rest of the file is UTF-8
+    assert (jose["last_name"], jose["phones"]) == ("Martín", ["+33123456789"])
