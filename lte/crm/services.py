@@ -303,15 +303,19 @@ def index_entries(contact: Contact) -> tuple[list[str], list[tuple[str, str]]]:
     """What makes a contact findable: the folded words of its name (search-as-you-type) and its blind-indexed
     emails, phones, national numbers and phone endings as (kind, digest). The one place both contact_create
     and the import's contact_create_many take them from."""
+    return name_tokens(contact), lookup_entries(contact)
+
+
+def name_tokens(contact: Contact) -> list[str]:
+    return [w[:NAME_MAX] for w in _unique(fold(f"{contact.first_name} {contact.last_name}").split())]
+
+
+def lookup_entries(contact: Contact) -> list[tuple[str, str]]:
     owner_id = contact.owner_id
-    words = [w[:NAME_MAX] for w in _unique(fold(f"{contact.first_name} {contact.last_name}").split())]
-    lookups = (
-        [(ContactLookup.EMAIL, email_digest(owner_id, e)) for e in contact.emails]
-        + [(ContactLookup.PHONE, phone_digest(owner_id, p)) for p in contact.phones]
-        + [(ContactLookup.NATIONAL, national_digest(owner_id, e164_national_digits(p))) for p in contact.phones]
-        + [(ContactLookup.TAIL, digest) for digest in tail_digests(owner_id, contact.phones)]
-    )
-    return words, lookups
+    return ([(ContactLookup.EMAIL, email_digest(owner_id, e)) for e in contact.emails]
+            + [(ContactLookup.PHONE, phone_digest(owner_id, p)) for p in contact.phones]
+            + [(ContactLookup.NATIONAL, national_digest(owner_id, e164_national_digits(p))) for p in contact.phones]
+            + [(ContactLookup.TAIL, digest) for digest in tail_digests(owner_id, contact.phones)])
 
 
 def e164_national_digits(e164: str) -> str:
@@ -327,15 +331,14 @@ def e164_national_digits(e164: str) -> str:
 
 def _index_contact(contact: Contact, *, tokens: bool = True, lookups: bool = True) -> None:
     """Refreshes the name tokens and the blind-indexed lookups of a contact (index_entries)."""
-    words, entries = index_entries(contact)
-    if tokens:
+    if tokens:  # (each part only when asked: the lookups open the sealed emails and phones)
         ContactToken.objects.filter(contact=contact).delete()
         ContactToken.objects.bulk_create([ContactToken(owner_id=contact.owner_id, contact=contact, token=w)
-                                          for w in words])
+                                          for w in name_tokens(contact)])
     if lookups:
         ContactLookup.objects.filter(contact=contact).delete()
         ContactLookup.objects.bulk_create([ContactLookup(owner_id=contact.owner_id, contact=contact, kind=kind,
-                                                         digest=digest) for kind, digest in entries])
+                                                         digest=digest) for kind, digest in lookup_entries(contact)])
 
 
 def tags_named(owner, names: Iterable[str], known: dict[str, Tag] | None = None) -> dict[str, Tag]:
