@@ -23,7 +23,7 @@ test: $(VENV)/.dev
 	$(BIN)/pytest -n 2 --dist loadfile
 
 test-fast: $(VENV)/.dev
-	$(BIN)/pytest -n 2 -m "not e2e"
+	$(BIN)/pytest -n 2 -m "not e2e and not slow"
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -8,7 +8,7 @@ import pytest
 
 from lte.backups.tests.instance import Instance
 
-pytestmark = pytest.mark.xdist_group("backups")
+pytestmark = [pytest.mark.xdist_group("backups"), pytest.mark.slow]
 
 
 @pytest.fixture

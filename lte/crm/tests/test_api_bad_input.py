@@ -488,6 +488,7 @@ HOSTILE_VALUES: dict[str, Any] = {
 KNOWN_5XX: set[tuple[str, str, str]] = set()
 
 
+@pytest.mark.slow  # the hostile-body sweep: every JSON operation × every shape of bad body
 @pytest.mark.parametrize("op", JSON_BODY_OPERATIONS, ids=str)
 def test_the_sweep_never_gets_a_5xx_and_refusals_write_nothing(world, op):
     client = Client(raise_request_exception=False)

@@ -41,6 +41,7 @@ print(json.dumps({"exported": names, "live": sorted(Contact.objects.values_list(
 """
 
 
+@pytest.mark.slow
 def test_an_export_during_edits_is_a_consistent_snapshot(tmp_path):
     instance = Instance(tmp_path)
     try:

@@ -59,6 +59,7 @@ def test_sensitive_values_are_stored_only_as_ciphertext(canary):
     assert raw_column("crm_contact", "first_name", contact.pk) == "Carla"  # names stay searchable
 
 
+@pytest.mark.slow
 def test_the_canary_is_in_no_file_of_a_real_instance_nor_its_wal(tmp_path):
     """A real data dir: the database file, its WAL, the key store and the outbox never hold the canary."""
     script = f"""

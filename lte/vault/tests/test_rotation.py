@@ -87,6 +87,7 @@ def test_the_command_refuses_a_bad_account_id():
         call_command("rotate_account_key", "not-a-uuid")
 
 
+@pytest.mark.slow
 def test_a_wrong_master_key_stops_lte_from_starting(tmp_path):
     """Keys wrapped by one master key; started with another: a clear refusal, and nothing overwritten."""
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "KEYSTORE_URL", "REDIS_URL"}}
