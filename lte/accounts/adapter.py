@@ -10,6 +10,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 
+from lte.accounts.countries import timezone_country
 from lte.accounts.preferences import currency_for_country, guess_country, is_timezone, request_language
 from lte.vault.crypto import DecryptionFailed, b64d, b64e, derive, master_keys, open_sealed, seal
 
@@ -28,16 +29,17 @@ class AccountAdapter(DefaultAccountAdapter):
         The country is the one the person chose in the signup form or the API's `country`, when they chose one:
         an explicit choice beats a guess, and the page's select is pre-filled with the guess anyway. Without
         one, the CDN's `CF-IPCountry` (when trusted), else the region of the browser's first language that
-        names a country (`pt-BR` → BR), else none. The default currency follows the country.
+        names a country (`pt-BR` → BR), else the country of the browser's timezone, else none (then the app's
+        first screen asks). The default currency follows the country.
         """
         data = form.cleaned_data
         user.name = data["name"]
         user.adult_confirmed_at = timezone.now()
-        country = data.get("country") or guess_country(request)
+        tz_name = data.get("timezone") or ""
+        country = data.get("country") or guess_country(request) or timezone_country(tz_name)
         user.country = country
         user.currency = currency_for_country(country)
         user.language = request_language(request)
-        tz_name = data.get("timezone") or ""
         user.timezone = tz_name if is_timezone(tz_name) else "UTC"
         return super().save_user(request, user, form, commit=commit)
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import unicodedata
 from functools import cache
+from importlib import resources
+from pathlib import Path
 
 from django.http import HttpRequest
 from django.utils.translation import get_language
@@ -112,3 +115,28 @@ def accept_language_country(request: HttpRequest) -> str:
         if weight > 0 and (code := language_region(tag)):
             return code
     return ""
+
+
+@cache
+def _timezone_countries() -> dict[str, str]:
+    """IANA timezone -> the one country it is in, from the tz database's zone.tab (shipped by tzdata, which
+    Python's zoneinfo already depends on here; the system's copy otherwise). A zone of several countries
+    (zone1970.tab's "DE,DK,NO,SE,…") is no hint, so only zone.tab's one-country lines are used."""
+    text = ""
+    with contextlib.suppress(ModuleNotFoundError, FileNotFoundError, OSError):
+        text = resources.files("tzdata").joinpath("zoneinfo", "zone.tab").read_text(encoding="utf-8")
+    if not text:
+        with contextlib.suppress(OSError):
+            text = Path("/usr/share/zoneinfo/zone.tab").read_text(encoding="utf-8")
+    found = {}
+    for line in text.splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 3 and not line.startswith("#") and is_country(parts[0]):
+            found[parts[2]] = parts[0]
+    return found
+
+
+def timezone_country(tz_name: str) -> str:
+    """The country of a browser's timezone ("America/Chicago" -> "US"): the last hint, after the header and
+    the browser's language; '' for a zone that isn't one country's ("UTC", "Etc/GMT+3")."""
+    return _timezone_countries().get(tz_name or "", "")

@@ -294,6 +294,20 @@ def test_the_signup_page_guesses_when_no_country_is_chosen(client):
     assert User.objects.get(email="mar@example.com").country == "US"
 
 
+def test_the_browsers_timezone_is_the_last_hint(client):
+    data = {"name": "Mar", "email": "mar@example.com", "password1": PASSWORD, "adult": "on", "country": "",
+            "timezone": "America/Chicago"}
+    assert client.post("/signup", data, HTTP_ACCEPT_LANGUAGE="en").status_code == 302  # no region in "en"
+    assert User.objects.get(email="mar@example.com").country == "US"
+
+
+def test_a_timezone_of_no_one_country_is_no_hint():
+    from lte.accounts.countries import timezone_country
+
+    assert (timezone_country("Europe/Madrid"), timezone_country("UTC"), timezone_country("Etc/GMT+3"),
+            timezone_country("")) == ("ES", "", "", "")
+
+
 def test_the_signup_page_refuses_a_bad_country(client):
     response = page_signup(client, country="ZZ")
     assert response.status_code == 200

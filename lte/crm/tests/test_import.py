@@ -939,3 +939,15 @@ def test_a_bom_semicolons_national_numbers_and_one_latin_1_cell_in_a_utf_8_file(
     assert one(alice, last_name="Dupré")["phones"] == ["+33612345678"]
     jose = one(alice, first_name="José")  # only the bad bytes fell back, the rest of the file is UTF-8
     assert (jose["last_name"], jose["phones"]) == ("Martín", ["+33123456789"])
+
+
+def test_android_and_outlook_notes_keep_their_unescaped_commas(alice):
+    data = ("BEGIN:VCARD\r\nVERSION:2.1\r\nN:Silva;Ana;;;\r\nNOTE:Met at the fair, likes tea, call after 6\r\n"
+            "END:VCARD\r\nBEGIN:VCARD\r\nVERSION:2.1\r\nN;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:P=C3=A9rez;Luis;;;\r\n"
+            "NOTE;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:Cliente desde 2020, compra crema=0D=0A=\r\n"
+            "y champ=C3=BA, cada mes\r\nEND:VCARD\r\n")
+    job = imported(alice, data, name="android.vcf")
+    assert_counts(job, created=2)
+    assert sorted(notes_of(alice)) == ["Cliente desde 2020, compra crema\r\ny champú, cada mes",
+                                       "Met at the fair, likes tea, call after 6"]
+    assert one(alice, last_name="Pérez")["first_name"] == "Luis"

@@ -10,7 +10,7 @@ from django.test import Client
 
 from lte.crm import imports
 from lte.crm.imports import limits
-from lte.crm.models import ImportJob
+from lte.crm.models import Contact, ImportJob
 from lte.crm.tests.test_import import HEADER, files_in_imports_dir, notes_of, one, reread
 from lte.crm.tests.test_pages import assert_csp_clean
 
@@ -223,3 +223,18 @@ def test_the_rows_that_needed_attention_can_be_downloaded(alice_client, alice, b
     bob_client = Client()
     bob_client.force_login(bob)
     assert bob_client.get(f"{job_url(job)}report.csv").status_code == 404
+
+
+def test_the_import_page_takes_our_export_zip(alice_client, alice, bob, django_capture_on_commit_callbacks):
+    from lte.crm import services
+    from lte.privacy.exports import zip_stream
+
+    services.contact_create(owner=bob, first_name="Ana", company="Acme", emails=["ana@example.com"])
+    data = b"".join(zip_stream(bob))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(alice_client, data, name="lte-export.zip")
+    job = ImportJob.objects.get()
+    assert response.status_code == 302 and job.file_format == "zip"
+    report = alice_client.get(job_url(job)).content.decode()
+    assert "Import finished" in report and "ZIP" in alice_client.get("/app/import/").content.decode()
+    assert Contact.objects.owned_by(alice).get().company == "Acme"
