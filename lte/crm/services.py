@@ -344,10 +344,11 @@ def _index_contact(contact: Contact, *, tokens: bool = True, lookups: bool = Tru
 def tags_named(owner, names: Iterable[str], known: dict[str, Tag] | None = None) -> dict[str, Tag]:
     """The owner's tags with these (clean) names, by folded name, making the missing ones; "vip" finds an
     existing "VIP" instead of making a twin. `known` (folded name -> tag) is a cache a caller keeps."""
-    known = {} if known is None else known
     folded = {n.casefold(): n for n in sorted(names)}
-    unknown = [f for f in folded if f not in known]
-    if unknown:
+    if known is None:  # no cache: only the tags asked for
+        known = {t.name.casefold(): t for t in Tag.objects.owned_by(owner).order_by("name")
+                 if t.name.casefold() in folded}
+    elif not known and folded:  # a cache's first use: every tag of the owner, once
         for tag in Tag.objects.owned_by(owner).order_by("name"):
             known.setdefault(tag.name.casefold(), tag)
     missing = [folded[f] for f in folded if f not in known]
@@ -479,8 +480,7 @@ def _apply(contact: Contact, owner, data: ContactData, *,
             continue
         details[f"{kind}_labels"] = (labels + [""] * len(values))[:len(values)]
     if touches_details:
-        details = {k: v for k, v in details.items() if v and (isinstance(v, str) or any(v))}
-        contact.details = details or None
+        contact.details = _packed(details)
     if emails is not None or phones is not None:
         merged = {"emails": emails if emails is not None else contact.emails,
                   "phones": phones if phones is not None else contact.phones}
@@ -490,6 +490,11 @@ def _apply(contact: Contact, owner, data: ContactData, *,
         raise ValidationError({"first_name": "Give the contact a name, an email or a phone number."})
     _name_keys(contact)
     return emails, phones, new_stage
+
+
+def _packed(details: dict) -> dict | None:
+    """Contact.details as stored: only what holds something (no empty title, no all-empty label list)."""
+    return {k: v for k, v in details.items() if v and (isinstance(v, str) or any(v))} or None
 
 
 def _name_keys(contact: Contact) -> None:
@@ -652,7 +657,7 @@ def contact_merge(*, owner, keep_id, merge_id) -> Contact:
         email_labels=[label for _, label in emails], phone_labels=[label for _, label in phones],
         address_label=addresses[0]["label"] if addresses else "", addresses=addresses[1:], urls=urls)
     keep.address = addresses[0]["value"] if addresses else None
-    keep.details = {k: v for k, v in details.items() if v and (isinstance(v, str) or any(v))} or None
+    keep.details = _packed(details)
     emails, phones = [e for e, _ in emails], [p for p, _ in phones]  # nothing of either side is dropped
     keep.reach = {"emails": emails, "phones": phones} if emails or phones else None
     _name_keys(keep)

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from lte.crm import imports
 from lte.crm.imports import limits
 from lte.crm.models import ImportJob
-from lte.privacy.exports import neutralise
+from lte.lib.spreadsheet import neutralise
 
 MAPPING_COLUMNS = 300  # columns offered in the mapping step (a file may have 10,000)
 SAMPLE_CHARS = 40

@@ -9,7 +9,6 @@ import contextlib
 import csv
 import io
 import json
-import re
 import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -19,10 +18,10 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from lte.crm.birthdays import birthday_text
+from lte.lib.spreadsheet import neutralise
 from lte.privacy import registry
 from lte.vault.context import acting_for
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
 FLUSH_BYTES = 64 * 1024
 CHUNK_ROWS = 2000
 
@@ -46,29 +45,6 @@ Files
 -----
 {files}
 """
-
-
-# Phone numbers in E.164 (one, or several joined by " | "): a spreadsheet reads them as text or a number,
-# never as a formula, so they are written as they are, for other tools to read.
-_PHONES = re.compile(r"^\+\d{2,15}(?: \| \+\d{2,15})*$")
-
-
-def neutralise(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return "'" + value if value.startswith(FORMULA_START) and not _PHONES.match(value) else value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
-
-
-def unneutralise(text: str) -> str:
-    """The inverse, for re-importing our own export (where every leading apostrophe was added by us)."""
-    return text[1:] if text.startswith("'") else text
 
 
 class _Sink(io.RawIOBase):

@@ -36,7 +36,7 @@ from lte.crm.imports.limits import (
     ImportFileError,
     ImportTooLarge,
 )
-from lte.crm.imports.rows import describe, index_values, national_digits, parse_birthday
+from lte.crm.imports.rows import describe, parse_birthday
 from lte.crm.imports.sniff import guess_mapping, parse_mapping
 from lte.crm.imports.upload import MAGIC, EncryptedUpload, EncryptingUploadHandler, imports_dir, job_file
 
@@ -44,6 +44,6 @@ __all__ = [
     "ACTIVE", "FIELDS", "FIELD_LABELS", "FILE_FIELD", "FINISHED", "MAGIC", "MAX_MAPPING_CHARS", "EncryptedUpload",
     "EncryptingUploadHandler", "ImportBusy", "ImportFileError", "ImportTooLarge", "awaiting_mapping", "describe",
     "guess_mapping", "import_cancel", "import_columns", "import_fail", "import_housekeeping", "import_map",
-    "import_run", "import_start", "imports_dir", "index_values", "job_file", "national_digits", "parse_birthday",
+    "import_run", "import_start", "imports_dir", "job_file", "parse_birthday",
     "parse_mapping",
 ]

@@ -14,7 +14,6 @@ resumed job carries on without doubling anything. A ZIP that is not our export i
 from __future__ import annotations
 
 import contextlib
-import csv
 import io
 import uuid
 import zipfile
@@ -28,10 +27,11 @@ from django.utils import timezone
 
 from lte.crm import services
 from lte.crm.imports import layouts, limits
-from lte.crm.imports.readers import RawRow, _RowError, extract_cells, fix_cell
+from lte.crm.imports.readers import RawRow, _RowError, csv_records, extract_cells
 from lte.crm.imports.upload import open_seekable
-from lte.crm.imports.writer import BatchResult, derived_id
+from lte.crm.imports.writer import BatchResult, derived_id, parse_uuid
 from lte.crm.models import Contact, FollowUp, Message, MessageTemplate, Note, Stage, StageChange, Tag
+from lte.lib.spreadsheet import unneutralise
 
 README = "README.txt"
 CONTACTS = "contacts.csv"
@@ -42,6 +42,7 @@ MAX_ENTRIES = 1000
 MAX_MEMBER_BYTES = 500 * 1024 * 1024  # uncompressed, per file
 NOT_OURS = ("This ZIP is not a LeadTrackEngine export. To import contacts from another app, unzip it and upload "
             "the CSV or vCard (.vcf) file inside.")
+DAMAGED = "This ZIP file is damaged or cut short: download the export again."
 SPREADSHEET = "This is a spreadsheet or document, not a CSV: save it as CSV (comma-separated values) and upload that."
 _MODELS = {"notes.csv": Note, "messages.csv": Message, "followups.csv": FollowUp,
            "stage_changes.csv": StageChange, "templates.csv": MessageTemplate}
@@ -54,6 +55,7 @@ class ArchiveRow:
     file: str
     number: int  # the CSV record, header = 1
     cells: dict[str, str]
+    error: str | None = None  # the record could not be read (readers.csv_records says why)
 
 
 def is_zip(head: bytes) -> bool:
@@ -66,8 +68,7 @@ def open_archive(path: Path, key: bytes) -> Iterator[zipfile.ZipFile]:
         try:
             archive = zipfile.ZipFile(raw)
         except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-            raise ValidationError({"file": "This ZIP file is damaged or cut short: download the export again."}
-                                  ) from None
+            raise ValidationError({"file": DAMAGED}) from None
         with archive:
             yield archive
 
@@ -89,15 +90,13 @@ def _members(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
     return found
 
 
-def _records(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[tuple[int, list[str]]]:
+def _records(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[tuple[int, list[str] | None, str | None]]:
+    """readers.csv_records over one file of the ZIP, read in place."""
     try:
         with archive.open(info) as raw:
             text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
-            reader = csv.reader(text)
-            for cells in reader:
-                if any(c.strip() for c in cells):
-                    yield reader.line_num, [fix_cell(c) for c in cells]
-    except (zipfile.BadZipFile, OSError, EOFError, csv.Error, ValueError, NotImplementedError):
+            yield from csv_records(text, ",")
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
         raise _Damaged(info.filename) from None
 
 
@@ -112,8 +111,7 @@ def scan_archive(path: Path, key: bytes) -> dict:
         try:
             readme = archive.read(members[README])[:200].decode("utf-8", "replace")
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
-            raise ValidationError({"file": "This ZIP file is damaged or cut short: download the export again."}
-                                  ) from None
+            raise ValidationError({"file": DAMAGED}) from None
         if not readme.startswith("LeadTrackEngine export"):
             raise ValidationError({"file": NOT_OURS})
         files, header, total = [], [], 0
@@ -122,15 +120,14 @@ def scan_archive(path: Path, key: bytes) -> dict:
                 continue
             count = 0
             try:
-                for count, (_number, cells) in enumerate(_records(archive, members[name])):
-                    if count == 0 and name == CONTACTS:
+                for count, (_number, cells, _error) in enumerate(_records(archive, members[name])):
+                    if count == 0 and name == CONTACTS and cells is not None:
                         header = cells
                     if total + count > limits.MAX_ROWS + 1:
                         raise ValidationError({"file": f"The export holds more than {limits.MAX_ROWS:,} records: "
                                                        "import it in parts (contacts.csv first)."})
             except _Damaged:
-                raise ValidationError({"file": "This ZIP file is damaged or cut short: download the export again."}
-                                      ) from None
+                raise ValidationError({"file": DAMAGED}) from None
             files.append([name, count])  # records after the header
             total += count
     if layouts.detect_layout(header) != "lte":
@@ -147,18 +144,21 @@ def archive_rows(path: Path, key: bytes, plan: dict) -> Iterator[RawRow | Archiv
         for name, _count in plan["files"]:
             header: list[str] = []
             try:
-                for number, cells in _records(archive, members[name]):
-                    if not header:
+                for number, cells, error in _records(archive, members[name]):
+                    if not header and cells is not None:
                         header = [layouts.norm(h) for h in cells]
                         continue
                     if name == CONTACTS:
                         try:
-                            yield RawRow(number, extract_cells(cells, plan))
+                            yield (RawRow(number, None, f"contacts.csv: {error}") if cells is None
+                                   else RawRow(number, extract_cells(cells, plan)))
                         except _RowError as exc:
                             yield RawRow(number, None, f"contacts.csv: {exc}")
+                    elif cells is None:
+                        yield ArchiveRow(name, number, {}, error)
                     else:
-                        yield ArchiveRow(name, number, {h: (c[1:] if c[:1] == "'" else c)
-                                                        for h, c in zip(header, cells, strict=False)})
+                        yield ArchiveRow(name, number,
+                                         {h: unneutralise(c) for h, c in zip(header, cells, strict=False)})
             except _Damaged:
                 raise limits.ImportFileError(f"{name} in the ZIP is damaged; what came before it was imported."
                                              ) from None
@@ -175,13 +175,6 @@ def _moment(text: str, fallback: datetime | None = None) -> datetime | None:
     except ValueError:
         raise ValidationError(f"“{text[:40]}” is not a date and time.") from None
     return value if timezone.is_aware(value) else value.replace(tzinfo=UTC)
-
-
-def _uuid(text: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(text)
-    except (ValueError, AttributeError, TypeError):
-        return None
 
 
 class ArchiveBatch:
@@ -202,7 +195,7 @@ class ArchiveBatch:
 
     def _contacts(self) -> dict[str, uuid.UUID]:
         """Each contact_id of the batch -> the contact it is in this account (its own, or the derived one)."""
-        given = {r.cells.get("contact_id", ""): _uuid(r.cells.get("contact_id", "")) for r in self.rows}
+        given = {r.cells.get("contact_id", ""): parse_uuid(r.cells.get("contact_id", "")) for r in self.rows}
         wanted = {u for u in given.values() if u is not None}
         derived = {u: derived_id(self.owner.pk, "contact", str(u)) for u in wanted}
         present = set(Contact.objects.owned_by(self.owner).filter(pk__in=wanted | set(derived.values()))
@@ -219,7 +212,7 @@ class ArchiveBatch:
         """Each row's record id (its own in this account, or derived) and those already there."""
         own_or_derived = {}
         for r in self.rows:
-            u = _uuid(r.cells.get("id", ""))
+            u = parse_uuid(r.cells.get("id", ""))
             own_or_derived[id(r)] = (u, derived_id(self.owner.pk, kind, str(u) if u else f"{r.file}:{r.cells}"))
         candidates = {x for pair in own_or_derived.values() for x in pair if x is not None}
         present = set(model.objects.owned_by(self.owner).filter(pk__in=candidates).values_list("pk", flat=True))
@@ -229,6 +222,11 @@ class ArchiveBatch:
         return ids, present
 
     def write(self) -> BatchResult:
+        for row in [r for r in self.rows if r.error is not None]:
+            self.error(row, row.error)
+        self.rows = [r for r in self.rows if r.error is None]
+        if not self.rows:
+            return self.result
         name = self.rows[0].file
         if name == "stages.csv":
             self._stages()

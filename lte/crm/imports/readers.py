@@ -12,6 +12,7 @@ from typing import Any
 
 from lte.crm.imports import layouts, limits
 from lte.crm.imports.limits import QUOTE_MAX
+from lte.lib.spreadsheet import unneutralise
 
 
 def _lines(text: io.TextIOBase, limit: int | None = None) -> Iterator[str]:
@@ -131,8 +132,8 @@ def extract_cells(cells: list[str], plan: dict) -> dict[str, Any]:
         if i is None or i >= len(cells):
             return ""
         value = fix_cell(cells[i]).strip()
-        if ours and value[:1] == "'":
-            value = value[1:]  # our export starts formula-looking cells with an apostrophe (SECURITY.md 27)
+        if ours:
+            value = unneutralise(value)  # our export starts formula-looking cells with an apostrophe
         if _UNREADABLE.search(value):
             raise _RowError("the row contains unreadable characters (binary data, or text in another encoding).")
         return value

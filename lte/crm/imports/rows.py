@@ -18,7 +18,6 @@ from lte.crm.birthdays import YEARLESS, yearless
 from lte.crm.imports.readers import RawRow, quote
 from lte.crm.models import (
     Contact,
-    ContactLookup,
     Stage,
 )
 from lte.crm.services import UNSET, ContactData
@@ -57,10 +56,13 @@ def parse_birthday(value: str, *, country: str = "") -> tuple[date | None, str |
     raise bad
 
 
-_FIELD_NAMES = {"first_name": "first name", "last_name": "last name", "emails": "email", "phones": "phone",
-                "address": "address", "birthday": "birthday", "source": "source", "stage": "stage", "tags": "tag",
-                "notes": "note", "body": "note", "customer_since": "customer since",
-                "reorder_every_days": "reorder every (days)", "social": "social"}
+# What each field is called in the report ("phone “12” could not be read", "first name is longer…").
+FIELD_WORDS = {"first_name": "first name", "last_name": "last name", "company": "company", "job_title": "job title",
+               "emails": "email", "phones": "phone", "address": "address", "addresses": "address",
+               "urls": "website", "birthday": "birthday", "source": "source", "stage": "stage", "tags": "tag",
+               "notes": "note", "body": "note", "customer_since": "customer since",
+               "reorder_every_days": "reorder every (days)", "social": "social profile",
+               "email_labels": "email label", "phone_labels": "phone label"}
 
 
 def describe(exc: ValidationError) -> str:
@@ -68,7 +70,7 @@ def describe(exc: ValidationError) -> str:
     parts = []
     items = exc.message_dict.items() if hasattr(exc, "error_dict") else [("", exc.messages)]
     for name, messages in items:
-        label = _FIELD_NAMES.get(name, name.replace("_", " "))
+        label = FIELD_WORDS.get(name, name.replace("_", " "))
         for message in messages:
             message = str(message)
             parts.append(f"{label} {message}" if label and message[:1].islower() else message)
@@ -99,11 +101,11 @@ class Prepared:
 
     @cached_property
     def index(self) -> tuple[list[str], list[tuple[str, str]]]:
-        return index_values(self.contact)
+        return services.index_entries(self.contact)
 
     def digests(self) -> list[str]:
         """The blind indexes other rows and contacts are matched by (emails and E.164 phones)."""
-        return [digest for kind, digest in self.index[1] if kind in (ContactLookup.EMAIL, ContactLookup.PHONE)]
+        return [digest for kind, digest in self.index[1] if kind in services.DUPLICATE_KINDS]
 
 
 class _Context:
@@ -135,16 +137,6 @@ def clean_tags(names: Iterable[str]) -> list[str]:
     return cleaned
 
 
-def clean_notes(bodies: Iterable[str]) -> list[str]:
-    return services._unique(services.clean_text(b, field="body", max_length=services.MAX_NOTE, required=True)
-                            for b in bodies if b and b.strip())
-
-
-_WHAT = {"first_name": "first name", "last_name": "last name", "company": "company", "job_title": "job title",
-         "emails": "email", "phones": "phone", "addresses": "address", "urls": "website", "birthday": "birthday",
-         "source": "source", "stage": "stage", "tags": "tag", "customer_since": "customer since",
-         "reorder_every_days": "reorder every (days)", "social": "social profile", "email_labels": "email label",
-         "phone_labels": "phone label"}
 IMPORT_NOTE = "From the import: {what} {value} could not be read."
 EXTRA_NOTE = "Also on the card when it was imported:"
 
@@ -164,7 +156,7 @@ def prepare(ctx: _Context, row: RawRow) -> Prepared:
             try:
                 values.append(clean(value))
             except ValidationError:
-                rejected.append((_WHAT[kind], value))
+                rejected.append((FIELD_WORDS[kind], value))
                 continue
             labels.append(label)
         return values, labels
@@ -173,7 +165,7 @@ def prepare(ctx: _Context, row: RawRow) -> Prepared:
     phones, phone_labels = kept("phones", f["phones"], lambda v: services.normalise_phone(v, region=region))
     for kind, values, labels, most in (("emails", emails, email_labels, services.MAX_EMAILS),
                                        ("phones", phones, phone_labels, services.MAX_PHONES)):
-        rejected += [(_WHAT[kind], v) for v in values[most:]]  # more than a contact holds: kept in its note
+        rejected += [(FIELD_WORDS[kind], v) for v in values[most:]]  # more than a contact holds: kept in its note
         del values[most:], labels[most:]
     urls, url_labels = kept("urls", f["urls"], services.clean_url)
     birthday = UNSET
@@ -189,7 +181,7 @@ def prepare(ctx: _Context, row: RawRow) -> Prepared:
                 extras |= _export_extras({name: f[name]})
             except ValidationError:
                 given = f[name]
-                rejected.append((_WHAT[name], " | ".join(given) if isinstance(given, list) else given))
+                rejected.append((FIELD_WORDS[name], " | ".join(given) if isinstance(given, list) else given))
     data = ContactData(
         first_name=f["first_name"] or UNSET, last_name=f["last_name"] or UNSET, company=f["company"] or UNSET,
         job_title=f["job_title"] or UNSET, emails=emails or UNSET, email_labels=email_labels if emails else UNSET,
@@ -266,7 +258,7 @@ def _validated(ctx: _Context, number: int, data: ContactData, notes: list[str], 
                 if not known:
                     raise ValidationError(describe(exc)) from None
                 for name in known:
-                    rejected.append((_WHAT.get(name, name.replace("_", " ")), _as_text(getattr(data, name))))
+                    rejected.append((FIELD_WORDS.get(name, name.replace("_", " ")), _as_text(getattr(data, name))))
                     setattr(data, name, UNSET)
                     if name in ("emails", "phones"):
                         setattr(data, f"{name[:-1]}_labels", UNSET)
@@ -308,7 +300,3 @@ def _pieces(body: str) -> list[str]:
     size = services.MAX_NOTE
     return [body[i:i + size] for i in range(0, len(body), size)]
 
-
-# The bulk path's index and its fast national number are the services' own (one place for both paths).
-index_values = services.index_entries
-national_digits = services.e164_national_digits

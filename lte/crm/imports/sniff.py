@@ -88,9 +88,6 @@ def detect_encoding(path: Path, key: bytes) -> str:
     return "cp1252" if cp1252_ok else "latin-1"
 
 
-_norm, _key = layouts.norm, layouts.key
-
-
 _SYNONYMS = {
     "first_name": {"firstname", "first", "givenname", "given", "forename", "vorname", "nombre", "prenom", "nome",
                    "voornaam"},
@@ -111,7 +108,7 @@ def guess_mapping(header: list[str]) -> dict[str, list[int]]:
     """A best guess at which column is which, from the header row's names (any language we know a bit of)."""
     columns: dict[str, list[int]] = {}
     for i, cell in enumerate(header):
-        key = _key(cell)
+        key = layouts.key(cell)
         bare = key.rstrip("0123456789")
         if not key:
             continue
@@ -229,7 +226,7 @@ def resolve_mapping(mapping: dict, header: list[str]) -> tuple[dict[str, list[in
     by_name: dict[str, int] = {}
     for i, name in enumerate(header):
         by_name.setdefault(name.strip(), i)
-        by_name.setdefault(_norm(name), i)
+        by_name.setdefault(layouts.norm(name), i)
     header_flag = mapping.get("header", True)
     if not isinstance(header_flag, bool):
         raise ValidationError({"mapping": "header is true or false."})
@@ -250,7 +247,7 @@ def resolve_mapping(mapping: dict, header: list[str]) -> tuple[dict[str, list[in
                     raise ValidationError({"mapping": f"{name}: there is no column {position} (the file has "
                                                       f"{len(header)})."})
             else:
-                position = by_name.get(item.strip(), by_name.get(_norm(item), -1))
+                position = by_name.get(item.strip(), by_name.get(layouts.norm(item), -1))
                 if position < 0:
                     raise ValidationError({"mapping": f"{name}: there is no column {quote(item)} in the file."})
             columns.setdefault(name, [])

@@ -36,7 +36,7 @@ from lte.crm.imports.readers import (
 
 _TECHNICAL = {
     "BEGIN", "END", "VERSION", "PRODID", "UID", "REV", "PROFILE", "NAME", "SOURCE", "MAILER", "CLASS", "SORT-STRING",
-    "PHOTO", "LOGO", "SOUND", "KEY", "LABEL", "KIND", "XML", "CLIENTPIDMAP", "AGENT",
+    "PHOTO", "LOGO", "SOUND", "KEY", "XML", "CLIENTPIDMAP", "AGENT",
     "X-ABUID", "X-ABADR", "X-ABSHOWAS", "X-ABLABEL", "X-MS-OL-DESIGN", "X-MS-OL-DEFAULT-POSTAL-ADDRESS",
     "X-EVOLUTION-FILE-AS", "X-GENERATOR", "X-COUCHDB-APPLICATION-ANNOTATIONS", "X-MS-CARDPICTURE",
     "X-MOZILLA-HTML", "X-ANDROID-CUSTOM", "X-ACCOUNT", "X-IMAGETYPE", "X-IMAGEHASH", "X-SHAREDPHOTODISPLAYPREF",
@@ -153,9 +153,8 @@ def parse_card(text: str) -> tuple[dict[str, Any], list[str]]:
     kind = ""
     has_adr = any(name == "ADR" for name, *_ in lines)
     for name, params, raw, group in lines:
-        if name in ("BEGIN", "END") or (name in _TECHNICAL and not (name == "LABEL" and not has_adr)
-                                        and name != "KIND"):
-            continue
+        if name in ("BEGIN", "END") or name in _TECHNICAL or (name == "LABEL" and has_adr):
+            continue  # (a LABEL is the printed form of an ADR: kept only when the card has no ADR)
         value = _decode(raw, params)
         if value is None:
             continue

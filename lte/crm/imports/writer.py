@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from dataclasses import dataclass, field, replace
@@ -12,28 +13,17 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 
 from lte.crm import services
-from lte.crm.imports.readers import RawRow
+from lte.crm.imports.readers import RawRow, quote
 from lte.crm.imports.rows import Prepared, _validated, describe, prepare
-from lte.crm.models import (
-    Contact,
-    ContactLookup,
-    Note,
-)
+from lte.crm.models import Contact, ContactLookup, Note
 from lte.crm.services import UNSET, ContactData
+from lte.crm.text import fold
+from lte.vault.blind import blind_index
 
 if TYPE_CHECKING:
     from lte.crm.imports.jobs import _Run
 
-import contextlib
-import json
-
-from lte.crm.imports.readers import quote
-from lte.crm.text import fold
-from lte.vault.blind import blind_index
-
 logger = logging.getLogger("lte.crm.imports")
-
-
 
 # Ids of contacts made by an import are derived, so that the same row imported again finds what it made:
 # from our export's id (a contact of another account, or of a deleted one) or, for any other row, from a blind
@@ -43,6 +33,14 @@ ID_NAMESPACE = uuid.UUID("6f1e9a52-2c4b-4f8e-9a57-0d3c1b7e2a41")
 
 def derived_id(owner_id, kind: str, value: str) -> uuid.UUID:
     return uuid.uuid5(ID_NAMESPACE, f"{owner_id}:{kind}:{value}")
+
+
+def parse_uuid(text: str) -> uuid.UUID | None:
+    """Our export's id of a record, when the text is one."""
+    try:
+        return uuid.UUID(text) if text else None
+    except (ValueError, AttributeError, TypeError):
+        return None
 
 
 def row_digest(owner_id, fields: dict[str, Any]) -> str:
@@ -176,22 +174,21 @@ class _Batch:
             for what, value in item.rejected:
                 self.error(row.number, f"{item.display}: {what} {quote(value)} could not be read; it is kept in a "
                                        "note on the contact.", item.display)
-            self.fingerprints[id(item)] = row_digest(self.owner.pk, row.fields)
+            if parse_uuid(item.source_id) is None:  # a row that isn't our export's is known again by its contents
+                self.fingerprints[id(item)] = row_digest(self.owner.pk, row.fields)
             self.valid.append(item)
         return self
 
     def _targets(self) -> dict[int, uuid.UUID]:
         """Each row's contact id: its own (our export of this account), or one derived from it."""
-        given = {}
-        for p in self.valid:
-            with contextlib.suppress(ValueError, AttributeError):
-                given[id(p)] = uuid.UUID(p.source_id) if p.source_id else None
-        own = set(Contact.objects.owned_by(self.owner).filter(
-            pk__in=[u for u in given.values() if u is not None]).values_list("pk", flat=True)) if given else set()
+        given = {id(p): parse_uuid(p.source_id) for p in self.valid}
+        sources = [u for u in given.values() if u is not None]
+        own = set(Contact.objects.owned_by(self.owner).filter(pk__in=sources).values_list("pk", flat=True)
+                  ) if sources else set()
+        self.identified = {key for key, source in given.items() if source is not None}
         targets = {}
-        self.identified = {id(p) for p in self.valid if given.get(id(p)) is not None}
         for p in self.valid:
-            source = given.get(id(p))
+            source = given[id(p)]
             if source is not None:
                 targets[id(p)] = source if source in own else derived_id(self.owner.pk, "contact", str(source))
             else:
@@ -262,7 +259,7 @@ class _Batch:
         wanted = sorted(digests)
         for start in range(0, len(wanted), 900):
             query = ContactLookup.objects.owned_by(self.owner).filter(
-                kind__in=(ContactLookup.EMAIL, ContactLookup.PHONE), digest__in=wanted[start:start + 900])
+                kind__in=services.DUPLICATE_KINDS, digest__in=wanted[start:start + 900])
             for digest, contact_id in query.order_by("contact__created_at").values_list("digest", "contact_id"):
                 if contact_id not in found.setdefault(digest, []):
                     found[digest].append(contact_id)

@@ -877,7 +877,7 @@ def test_the_fast_national_digits_agree_with_the_services_for_every_country():
                 numbers.append(phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164))
     assert len(numbers) > 400 and "+390212345678" in numbers  # Italy's leading zero among them
     for number in numbers:
-        assert imports.national_digits(number) == services.national_digits(number), number
+        assert services.e164_national_digits(number) == services.national_digits(number), number
 
 
 def test_the_real_flow_with_real_commits_queues_and_runs_the_job_by_itself(transactional_db):
