@@ -200,18 +200,21 @@ def clean_url(value: str) -> str:
     return value
 
 
-def _clean_emails(emails: Iterable[str] | None) -> list[str]:
-    found = _unique((normalise_email(e) for e in (emails or []) if e and str(e).strip()), key=str.casefold)
-    if len(found) > MAX_EMAILS:
-        raise ValidationError({"emails": f"A contact has at most {MAX_EMAILS} email addresses."})
+def _at_most(found: list[str], kind: str) -> list[str]:
+    most, words = {"emails": (MAX_EMAILS, "email addresses"), "phones": (MAX_PHONES, "phone numbers")}[kind]
+    if len(found) > most:
+        raise ValidationError({kind: f"A contact has at most {most} {words}."})
     return found
+
+
+def _clean_emails(emails: Iterable[str] | None) -> list[str]:
+    return _at_most(_unique((normalise_email(e) for e in (emails or []) if e and str(e).strip()),
+                            key=str.casefold), "emails")
 
 
 def _clean_phones(phones: Iterable[str] | None, owner) -> list[str]:
-    found = _unique(normalise_phone(p, region=owner.country or None) for p in (phones or []) if p and str(p).strip())
-    if len(found) > MAX_PHONES:
-        raise ValidationError({"phones": f"A contact has at most {MAX_PHONES} phone numbers."})
-    return found
+    return _at_most(_unique(normalise_phone(p, region=owner.country or None) for p in (phones or [])
+                            if p and str(p).strip()), "phones")
 
 
 # --- Stages, tags, sources ---------------------------------------------------------------------------
@@ -393,10 +396,10 @@ def _apply(contact: Contact, owner, data: ContactData, *,
             raise ValidationError({f"{kind}_labels": f"give at most one label per {kind}."})
         padded = list(labels) + [""] * len(values)
         pairs = [(v, padded[i]) for i, v in enumerate(values or []) if v and str(v).strip()]
-        cleaned = [(clean([v])[0], label) for v, label in pairs]
+        cleaned = [(clean([v])[0], label) for v, label in pairs]  # each value cleaned once, with its label
         kept = _unique(cleaned, key=lambda p: p[0].casefold())
         given_labels[kind] = [label for _, label in kept]
-        return clean([v for v, _ in kept])
+        return _at_most([v for v, _ in kept], f"{kind}s")
 
     def do_emails():
         nonlocal emails
@@ -523,20 +526,22 @@ def contact_create(*, owner, data: ContactData | None = None, contact_id=None, *
 
 @transaction.atomic
 def contact_create_many(*, owner, contacts: list[Contact], tags: list[list[str]], notes: list[list[str]],
-                        reminders: bool = True, known_tags: dict[str, Tag] | None = None) -> None:
+                        reminders: bool = True, known_tags: dict[str, Tag] | None = None,
+                        indexes: list[tuple[list[str], list[tuple[str, str]]]] | None = None) -> None:
     """contact_create for many contacts at once (the import's batches): the contacts, already validated by
     _apply, with their stage and id set, are written with their name tokens and lookups (index_entries), their
     tags, a customer's reorder reminder (unless `reminders` is off) and the notes given with each — in a few
-    statements (lte.crm.bulk) rather than a dozen per contact."""
+    statements (lte.crm.bulk) rather than a dozen per contact. `indexes`: index_entries of each contact, when
+    the caller has them already."""
     if not contacts:
         return
     by_name = tags_named(owner, {t for names in tags for t in names}, known_tags)
     ids = bulk.DbIds()
     owner_id = ids.of(owner.pk)
     token_rows, lookup_rows, links, note_rows, followups = [], [], [], [], []
-    for contact, names, bodies in zip(contacts, tags, notes, strict=True):
+    indexes = indexes if indexes is not None else [index_entries(c) for c in contacts]  # (the import has them)
+    for contact, names, bodies, (words, entries) in zip(contacts, tags, notes, indexes, strict=True):
         contact_id = ids.of(contact.pk)
-        words, entries = index_entries(contact)
         token_rows += [(ids.new(), owner_id, contact_id, word) for word in words]
         lookup_rows += [(ids.new(), owner_id, contact_id, kind, digest) for kind, digest in entries]
         links += [(contact_id, ids.of(by_name[t.casefold()].pk)) for t in names if t.casefold() in by_name]

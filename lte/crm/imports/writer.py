@@ -358,4 +358,5 @@ class _Batch:
         # followups.csv brings the reminders back themselves.
         services.contact_create_many(owner=self.owner, contacts=[p.contact for p in new],
                                      tags=[p.tags for p in new], notes=[p.notes for p in new],
-                                     reminders=not archive, known_tags=self.run.known_tags())
+                                     reminders=not archive, known_tags=self.run.known_tags(),
+                                     indexes=[p.index for p in new])
