@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from lte.accounts.models import User
+from lte.accounts.services import api_token_create
 
 PASSWORD = "violet-harbour-sunrise-42"
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -104,3 +105,9 @@ def message_text(message: Message) -> str:
 
 def links_in(message: Message) -> list[str]:
     return URL.findall(message_text(message))
+
+
+def bearer_client(user, **client_options) -> Client:
+    """What the mobile app and scripts use: a fresh API token of `user` as a bearer, no session."""
+    _token, secret = api_token_create(owner=user, name="tests")
+    return Client(HTTP_AUTHORIZATION=f"Bearer {secret}", **client_options)

@@ -8,6 +8,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+import phonenumbers
 from django.http import HttpRequest
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -15,7 +16,7 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 
 # Every officially assigned ISO 3166-1 alpha-2 code (249), with its usual English short name. Reserved and
 # user-assigned codes (UK, EU, XK, XX, ZZ, AC, TA) and deleted ones (AN) are not countries an account can have.
-COUNTRIES = {
+_ISO_3166 = {
     "AD": _("Andorra"), "AE": _("United Arab Emirates"), "AF": _("Afghanistan"), "AG": _("Antigua and Barbuda"),
     "AI": _("Anguilla"), "AL": _("Albania"), "AM": _("Armenia"), "AO": _("Angola"), "AQ": _("Antarctica"),
     "AR": _("Argentina"), "AS": _("American Samoa"), "AT": _("Austria"), "AU": _("Australia"), "AW": _("Aruba"),
@@ -72,6 +73,9 @@ COUNTRIES = {
     "VU": _("Vanuatu"), "WF": _("Wallis and Futuna"), "WS": _("Samoa"), "YE": _("Yemen"), "YT": _("Mayotte"),
     "ZA": _("South Africa"), "ZM": _("Zambia"), "ZW": _("Zimbabwe"),
 }
+# The account's country is what its national phone numbers are read with: only the countries whose numbers
+# phonenumbers can read (242: not Antarctica, Bouvet, the uninhabited territories).
+COUNTRIES = {code: name for code, name in _ISO_3166.items() if code in phonenumbers.SUPPORTED_REGIONS}
 
 
 def is_country(code: str) -> bool:

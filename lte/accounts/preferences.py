@@ -53,12 +53,15 @@ def request_country(request: HttpRequest) -> str:
     if not settings.LTE_TRUST_COUNTRY_HEADER:
         return ""
     code = request.META.get("HTTP_CF_IPCOUNTRY", "").strip().upper()
-    return code if is_country(code) else ""  # not XX (unknown), T1 (Tor) or XK (not an ISO code)
+    # Two letters, not XX (unknown) or T1 (Tor): recorded as is for the session list and login history (XK too)
+    return code if len(code) == 2 and code.isalpha() and code != "XX" else ""
 
 
 def guess_country(request: HttpRequest) -> str:
-    """Where a new account probably is: the trusted CDN header, else the browser's language region, else ''."""
-    return request_country(request) or accept_language_country(request)
+    """Where a new account probably is: the trusted CDN header, else the browser's language region, else ''
+    (only a country an account can have: see lte.accounts.countries)."""
+    header = request_country(request)
+    return header if is_country(header) else accept_language_country(request)
 
 
 def request_language(request: HttpRequest) -> str:

@@ -861,16 +861,10 @@ def _back_to_duplicates(request: HttpRequest) -> HttpResponse:
 @require_POST
 def duplicate_merge(request: HttpRequest, contact_id, other_id) -> HttpResponse:
     """Merges `other_id` into `contact_id` (the one the seller keeps): every value of both stays."""
-    keep = _contact(request, contact_id)
-    other = _contact(request, other_id)
-    try:
-        with found():
-            services.contact_merge(owner=request.user, keep_id=keep.pk, merge_id=other.pk)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Merged. Everything from both is on one contact now."))
-    return _back_to_duplicates(request)
+    keep, other = _contact(request, contact_id), _contact(request, other_id)
+    return _duplicate_action(request, lambda: services.contact_merge(owner=request.user, keep_id=keep.pk,
+                                                                     merge_id=other.pk),
+                             _("Merged. Everything from both is on one contact now."))
 
 
 @login_required

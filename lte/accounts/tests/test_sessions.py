@@ -8,6 +8,7 @@ from allauth.usersessions.models import UserSession
 from django.test import Client
 from django.utils import timezone
 
+from lte.privacy.models import LoginRecord
 from lte.test import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +68,13 @@ def test_the_session_list_shows_device_ip_country_and_last_use(alice, settings):
     assert "ES" in html
     assert "this device" in html
     assert UserSession.objects.get(user=alice).data["country"] == "ES"
+
+
+def test_a_login_from_a_place_no_account_country_names_still_records_where_it_came_from(alice, settings):
+    settings.LTE_TRUST_COUNTRY_HEADER = True
+    login(HTTP_CF_IPCOUNTRY="XK")  # Kosovo: Cloudflare's code, not an ISO one an account can have
+    assert UserSession.objects.get(user=alice).data["country"] == "XK"
+    assert LoginRecord.objects.get(user=alice).country == "XK"
 
 
 def test_it_ignores_the_country_header_unless_told_to_trust_it(alice):

@@ -12,10 +12,9 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from lte.accounts.services import api_token_create
 from lte.crm import services
 from lte.crm.models import Contact, ContactLookup, FollowUp
-from lte.test import make_user
+from lte.test import bearer_client, make_user
 
 API = "/api/v1"
 CONTACT_FIELDS = {"id", "first_name", "last_name", "emails", "phones", "address", "birthday", "source", "stage",
@@ -30,20 +29,15 @@ ISO_DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
 DEFAULT_STAGES = ["new-lead", "contacted", "presented", "following-up", "customer", "team-member", "not-now"]
 
 
-def token_client(user) -> Client:
-    """What the mobile app and scripts use: a bearer token, no session."""
-    _token, secret = api_token_create(owner=user, name="tests")
-    return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
-
 
 @pytest.fixture
 def api(alice) -> Client:
-    return token_client(alice)
+    return bearer_client(alice)
 
 
 @pytest.fixture
 def bob_api(bob) -> Client:
-    return token_client(bob)
+    return bearer_client(bob)
 
 
 def post(client: Client, path: str, data) -> object:
@@ -704,7 +698,7 @@ def test_it_hides_alices_contacts_from_bobs_search_counts_tags_and_lists(api, bo
 def test_it_hides_alices_contacts_from_her_team_leader(api, db):
     carol = make_user("carol@example.com", name="Carol Leader")
     new_contact(api, first_name="Zoë", emails=["zoe@example.com"], tags=["downline"])
-    carol_api = token_client(carol)
+    carol_api = bearer_client(carol)
     assert found(carol_api) == (0, [])
     assert found(carol_api, q="zoe@example.com") == (0, [])
     assert get(carol_api, "/tags").json() == []

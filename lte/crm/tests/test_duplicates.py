@@ -15,10 +15,10 @@ from django.test import Client
 from django.utils import timezone
 from django.utils.html import escape
 
-from lte.accounts.services import api_token_create
 from lte.crm import duplicates, services
 from lte.crm.models import Contact, DuplicateDismissal, Note
 from lte.crm.tests.test_pages import assert_csp_clean, reload
+from lte.test import bearer_client
 from lte.vault.context import acting_for
 
 pytestmark = pytest.mark.django_db
@@ -60,10 +60,6 @@ def bob_client(bob) -> Client:
     client.force_login(bob)
     return client
 
-
-def token_client(user) -> Client:
-    _token, secret = api_token_create(owner=user, name="tests")
-    return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
 
 
 # --- Which pairs are listed ------------------------------------------------------------------------------
@@ -319,7 +315,7 @@ def test_the_api_lists_pairs_with_both_contacts_and_what_they_share(alice):
     older = make(alice, "Ana", phones=[PHONE], emails=["ana@example.com"], days_ago=1)
     newer = make(alice, "Anita", phones=[PHONE], emails=["ana@example.com"])
     make(alice, "Loner", phones=["+14155550111"])
-    response = token_client(alice).get(API + "duplicates")
+    response = bearer_client(alice).get(API + "duplicates")
     assert response.status_code == 200
     body = response.json()
     assert body["count"] == 1
@@ -327,15 +323,15 @@ def test_the_api_lists_pairs_with_both_contacts_and_what_they_share(alice):
     assert [c["id"] for c in item["contacts"]] == [str(older.pk), str(newer.pk)]
     assert item["contacts"][0]["phones"] == [PHONE] and item["contacts"][1]["first_name"] == "Anita"
     assert item["shared"] == ["email", "phone"]
-    assert token_client(alice).get(API + "duplicates?limit=0").status_code == 422
+    assert bearer_client(alice).get(API + "duplicates?limit=0").status_code == 422
 
 
 def test_the_api_dismisses_a_pair(alice, bob):
     ana, bea = make(alice, "Ana", phones=[PHONE]), make(alice, "Bea", phones=[PHONE])
     body = {"contact_ids": [str(ana.pk), str(bea.pk)]}
-    theirs = token_client(bob).post(API + "duplicates/dismiss", body, content_type="application/json")
+    theirs = bearer_client(bob).post(API + "duplicates/dismiss", body, content_type="application/json")
     assert theirs.status_code == 404 and "detail" in theirs.json()
-    client = token_client(alice)
+    client = bearer_client(alice)
     response = client.post(API + "duplicates/dismiss", body, content_type="application/json")
     assert response.status_code == 204
     assert client.get(API + "duplicates").json() == {"items": [], "count": 0}
@@ -349,12 +345,12 @@ def test_the_api_merges_keeping_every_value(alice, bob):
     ana = make(alice, "Ana", phones=[PHONE], emails=["ana@example.com"], address="1 Main St")
     bea = make(alice, "Ana", "Silva", phones=["+34612345678"], emails=["ana@example.com"], address="2 High St")
     url = f"{API}contacts/{ana.pk}/merge/{bea.pk}"
-    theirs = token_client(bob).post(url)
+    theirs = bearer_client(bob).post(url)
     assert theirs.status_code == 404 and theirs.json() == {"detail": "Not found."}
-    response = token_client(alice).post(url)
+    response = bearer_client(alice).post(url)
     assert response.status_code == 200
     merged = response.json()
     assert merged["id"] == str(ana.pk) and merged["last_name"] == "Silva"
     assert merged["phones"] == [PHONE, "+34612345678"] and merged["emails"] == ["ana@example.com"]
     assert [a["value"] for a in merged["addresses"]] == ["1 Main St", "2 High St"]
-    assert token_client(alice).get(f"{API}contacts/{bea.pk}").status_code == 404
+    assert bearer_client(alice).get(f"{API}contacts/{bea.pk}").status_code == 404

@@ -13,11 +13,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from lte.accounts.services import api_token_create
 from lte.crm import imports
 from lte.crm.imports import limits
 from lte.crm.models import Contact, ImportJob
 from lte.crm.tests.test_import import CANARY, HEADER, files_in_imports_dir, one
+from lte.test import bearer_client
 from lte.vault.context import acting_for
 
 pytestmark = pytest.mark.django_db
@@ -34,10 +34,6 @@ def _empty_imports_dir():
     assert not files_in_imports_dir(), "an upload was left behind"
 
 
-def bearer(user) -> Client:
-    _token, secret = api_token_create(owner=user, name="script")
-    return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
-
 
 def upload(data: bytes | str, name: str = "contacts.csv") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data.encode() if isinstance(data, str) else data, "text/csv")
@@ -52,7 +48,7 @@ def poll(client: Client, job_id) -> dict:
 
 
 def test_it_answers_202_and_the_import_can_be_polled_until_done(alice, django_capture_on_commit_callbacks):
-    client = bearer(alice)
+    client = bearer_client(alice)
     data = HEADER + "Ana,Silva,ana@example.com,+34612345678,,,,,vip\nBad,,not-an-email,,,,,,\n"
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(IMPORT, {"file": upload(data)})
@@ -90,8 +86,8 @@ def test_the_browser_session_works_and_its_csrf_check_still_applies(alice, djang
 
 def test_someone_elses_import_is_a_404_exactly_like_a_missing_one(alice, bob, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        job_id = bearer(alice).post(IMPORT, {"file": upload(HEADER + f"{CANARY},,,,,,,,\n")}).json()["id"]
-    as_bob = bearer(bob)
+        job_id = bearer_client(alice).post(IMPORT, {"file": upload(HEADER + f"{CANARY},,,,,,,,\n")}).json()["id"]
+    as_bob = bearer_client(bob)
     theirs = as_bob.get(f"/api/v1/imports/{job_id}")
     missing = as_bob.get(f"/api/v1/imports/{uuid.uuid4()}")
     assert theirs.status_code == missing.status_code == 404
@@ -120,7 +116,7 @@ def test_the_upload_is_sealed_as_it_arrives_and_never_written_in_plaintext(alice
     monkeypatch.setattr(imports, "import_start", spy)
     started = time.time()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        response = bearer(alice).post(IMPORT, {"file": upload(data)})
+        response = bearer_client(alice).post(IMPORT, {"file": upload(data)})
     assert response.status_code == 202
     assert seen == [imports.EncryptedUpload]
 
@@ -148,14 +144,14 @@ def test_an_oversize_file_is_refused_with_413_and_nothing_is_kept(alice, monkeyp
     big = HEADER + "Ana,Silva,,,,,,,\n" * 1000
     strict = Client(enforce_csrf_checks=True)  # the body is then read by the CSRF check, inside authentication
     strict.force_login(alice)
-    callers = [(bearer(alice), {}), (session(alice), {}), (strict, {"HTTP_X_CSRFTOKEN": csrf_token(strict)})]
+    callers = [(bearer_client(alice), {}), (session(alice), {}), (strict, {"HTTP_X_CSRFTOKEN": csrf_token(strict)})]
     for client, extra in callers:
         response = client.post(IMPORT, {"file": upload(big)}, **extra)
         assert response.status_code == 413
         assert "larger than" in response.json()["detail"]
     monkeypatch.setattr(limits, "MAX_FILE_BYTES", 50 * 1024 * 1024)
     monkeypatch.setattr(limits, "MAX_ROWS", 5)
-    response = bearer(alice).post(IMPORT, {"file": upload(HEADER + "Ana,Silva,,,,,,,\n" * 6)})
+    response = bearer_client(alice).post(IMPORT, {"file": upload(HEADER + "Ana,Silva,,,,,,,\n" * 6)})
     assert response.status_code == 413 and "more than 5 rows" in response.json()["detail"]
     assert not ImportJob.objects.exists()
 
@@ -167,7 +163,7 @@ def session(user) -> Client:
 
 
 def test_a_mapping_goes_with_the_file(alice, django_capture_on_commit_callbacks):
-    client = bearer(alice)
+    client = bearer_client(alice)
     data = "Given;Family;Mobile\nJürgen;Müller;+4915123456789\n"
     mapping = '{"first_name": "Given", "last_name": 1, "phones": ["Mobile"]}'
     with django_capture_on_commit_callbacks(execute=True):
@@ -190,21 +186,21 @@ def test_input_it_cannot_use_is_a_4xx_with_a_detail(alice, data, mapping, status
     fields = {"file": upload(data)}
     if mapping is not None:
         fields["mapping"] = mapping
-    response = bearer(alice).post(IMPORT, fields)
+    response = bearer_client(alice).post(IMPORT, fields)
     assert response.status_code == status
     assert detail in str(response.json()["detail"])
     assert not ImportJob.objects.exists()
 
 
 def test_without_a_file_it_is_a_422(alice):
-    response = bearer(alice).post(IMPORT, {"mapping": "{}"})
+    response = bearer_client(alice).post(IMPORT, {"mapping": "{}"})
     assert response.status_code == 422 and "detail" in response.json()
-    response = bearer(alice).post(IMPORT, {"first_name": "Ana"}, content_type="application/json")
+    response = bearer_client(alice).post(IMPORT, {"first_name": "Ana"}, content_type="application/json")
     assert response.status_code in (400, 422)
 
 
 def test_too_many_imports_at_once_is_a_429(alice):
-    client = bearer(alice)
+    client = bearer_client(alice)
     for _ in range(limits.MAX_ACTIVE_JOBS):  # queued, never run: the callbacks are not executed
         assert client.post(IMPORT, {"file": upload(HEADER + "Ana,,,,,,,,\n")}).status_code == 202
     response = client.post(IMPORT, {"file": upload(HEADER + "Ana,,,,,,,,\n")})
@@ -223,7 +219,7 @@ def test_the_contract_lines_are_in_the_openapi_description(alice):
 
 def test_the_imported_contacts_are_the_callers_own(alice, bob, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        bearer(bob).post(IMPORT, {"file": upload(HEADER + "Bobs,Friend,friend@example.com,,,,,,\n")})
+        bearer_client(bob).post(IMPORT, {"file": upload(HEADER + "Bobs,Friend,friend@example.com,,,,,,\n")})
     assert not Contact.objects.owned_by(alice).exists()
     with acting_for(bob.pk):
         assert Contact.objects.owned_by(bob).get().emails == ["friend@example.com"]
@@ -237,10 +233,10 @@ def test_our_export_zip_is_accepted_by_the_api_and_comes_back(alice, bob, django
         ana = services.contact_create(owner=alice, first_name="Ana", last_name="Silva", company="Acme",
                                       phones=["+34612345678"], birthday="--07-19")
         services.note_create(owner=alice, contact=ana, body="Likes tea, and cake")
-    exported = bearer(alice).get("/api/v1/me/export")
+    exported = bearer_client(alice).get("/api/v1/me/export")
     assert exported.status_code == 200
     data = b"".join(exported.streaming_content) if exported.streaming else exported.content
-    client = bearer(bob)
+    client = bearer_client(bob)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(IMPORT, {"file": SimpleUploadedFile("export.zip", data, "application/zip")})
     assert response.status_code == 202, response.content
@@ -259,6 +255,6 @@ def test_a_zip_that_is_not_ours_is_a_400(alice):
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("photos/1.jpg", b"\xff\xd8\xff")
-    response = bearer(alice).post(IMPORT, {"file": upload(buffer.getvalue(), "photos.zip")})
+    response = bearer_client(alice).post(IMPORT, {"file": upload(buffer.getvalue(), "photos.zip")})
     assert response.status_code == 400 and "not a LeadTrackEngine export" in str(response.json()["detail"])
     assert not ImportJob.objects.exists()

@@ -43,7 +43,7 @@ from lte.accounts.services import api_token_create
 from lte.api.api import api
 from lte.crm import services
 from lte.crm.models import FollowUp, ImportJob
-from lte.test import PASSWORD, make_user
+from lte.test import PASSWORD, bearer_client, make_user
 from lte.vault.context import acting_for
 from lte.vault.fields import EncryptedField
 
@@ -516,10 +516,6 @@ def session_client(user) -> Client:
     return client
 
 
-def bearer_client(user) -> Client:
-    _token, secret = api_token_create(owner=user, name="matrix")
-    return Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Bearer {secret}")
-
 
 @pytest.fixture
 def carol(db):
@@ -542,7 +538,7 @@ def world(alice) -> World:
 @pytest.fixture
 def others(bob, carol, staff, superuser) -> list[Caller]:
     return [Caller("bob", session_client(bob)),
-            Caller("bob with an API token", bearer_client(bob), bearer_only=True),
+            Caller("bob with an API token", bearer_client(bob, raise_request_exception=False), bearer_only=True),
             Caller("carol (alice's team leader)", session_client(carol)),
             Caller("staff without a grant", session_client(staff), staff=True),
             Caller("superuser", session_client(superuser), staff=True)]

@@ -14,10 +14,10 @@ from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django.test import Client
 
-from lte.accounts.services import api_token_create
 from lte.crm import imports, queries, services
 from lte.crm.models import Contact, ContactLookup
 from lte.crm.tests.test_import import HEADER
+from lte.test import bearer_client
 from lte.vault.context import acting_for
 
 pytestmark = pytest.mark.django_db
@@ -26,14 +26,10 @@ API = "/api/v1"
 PHONE = "+1 312 555 0142"
 
 
-def bearer(user) -> Client:
-    _token, secret = api_token_create(owner=user, name="tests")
-    return Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
-
 
 @pytest.fixture
 def api(alice) -> Client:
-    return bearer(alice)
+    return bearer_client(alice)
 
 
 def found(client: Client, q: str) -> tuple[int, set[str]]:
@@ -183,7 +179,7 @@ def test_it_never_shows_bobs_contact_with_the_same_ending_to_alice(api, alice, b
         assert found(api, q) == (1, {ramon}), q
         assert searched(alice, q) == {ramon}, q
         assert searched(bob, q) == {bobs}, q
-    assert found(bearer(bob), "0142") == (1, {bobs})
+    assert found(bearer_client(bob), "0142") == (1, {bobs})
 
 
 def test_a_changed_number_is_found_by_its_new_ending_and_not_the_old(api, alice, ramon):
