@@ -3,6 +3,7 @@
 import time
 
 import pytest
+import time_machine
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
@@ -31,7 +32,10 @@ def alice_with_totp(alice) -> str:
     assert client.post("/accounts/reauthenticate/", {"password": PASSWORD}).status_code == 302
     assert client.get("/accounts/2fa/totp/activate/").status_code == 200
     secret = client.session["mfa.totp.secret"]
-    response = client.post("/accounts/2fa/totp/activate/", {"code": totp_now(secret, -1)})
+    # The previous step's code, so the tests' later "current" code is not a replay. The clock is held
+    # still for the post: a 30-second boundary crossed mid-request would put that code out of tolerance.
+    with time_machine.travel(time.time(), tick=False):
+        response = client.post("/accounts/2fa/totp/activate/", {"code": totp_now(secret, -1)})
     assert response.status_code == 302
     assert Authenticator.objects.filter(user=alice, type=Authenticator.Type.TOTP).exists()
     return secret
