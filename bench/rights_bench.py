@@ -23,7 +23,7 @@ def main() -> None:
     from django.db import transaction
 
     from lte.crm.models import Contact, Message
-    from lte.privacy.services import account_delete_confirmed
+    from lte.privacy.deletion import account_delete_confirmed
     from lte.vault.context import acting_for
 
     print(f"# export and deletion — {machine()}")

@@ -245,6 +245,8 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     # API tokens are logins too.
     "api_token": "30/m/ip",
+    # Reports that an account belongs to a child (lte.privacy.children): anyone may send one, five an hour.
+    "report_child": "5/h/ip",
 }
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "accounts:dashboard"

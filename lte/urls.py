@@ -8,6 +8,7 @@ from lte.site import views as site_views
 urlpatterns = [
     path("healthz", site_views.healthz, name="healthz"),
     path("staff/admin/", admin.site.urls),
+    path("staff/", include("lte.privacy.urls_staff")),
     path("api/v1/", api.urls),
     path("accounts/", include("allauth.urls")),
     # The contract's fixed paths. Listed after allauth's own so that reversing these names (which

@@ -12,7 +12,6 @@ from allauth.account.signals import user_signed_up
 from allauth.core import ratelimit
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib.auth.hashers import make_password
-from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -167,20 +166,3 @@ def me_update(request: HttpRequest, payload: MePatch):
     except DjangoValidationError as exc:
         return Status(400, {"detail": exc.message_dict})
     return Status(200, user)
-
-
-class DeleteIn(Strict):
-    password: str = Field(default="", max_length=1024)
-    code: str | None = Field(default=None, max_length=64, description="a two-factor code instead of the password")
-
-
-@router.delete("/me", response={204: None, 400: Detail, 403: Detail})
-def me_delete(request: HttpRequest, payload: DeleteIn):
-    """Deletes the account and all its data now; the password (or a two-factor code) confirms it."""
-    from lte.privacy.services import account_delete_confirmed
-
-    try:
-        account_delete_confirmed(user=request.user, password=payload.password, code=payload.code or "")
-    except PermissionDenied as exc:
-        return Status(403, {"detail": str(exc)})
-    return HttpResponse(status=204)

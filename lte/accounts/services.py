@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from lte.accounts.countries import is_country
 from lte.accounts.models import ApiToken, User, hash_token, new_token_secret
 from lte.accounts.preferences import CURRENCIES, is_timezone, language_codes
-from lte.vault.keys import destroy_account_keys, record_tombstone
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -136,20 +135,3 @@ def mfa_code_valid(*, user: User, code: str) -> bool:
         if authenticator.type == Authenticator.Type.RECOVERY_CODES and RecoveryCodes(authenticator).validate_code(code):
             return True
     return False
-
-
-def account_delete(*, user: User) -> None:
-    """Deletes the account now: a tombstone first (so a crash half-way is finished by the next
-    enforce_tombstones run and no restore brings it back), then every row in one transaction, every
-    session, and last the account's keys — after which no backup of its data can be read."""
-    owner_id = user.pk
-    record_tombstone(owner_id)
-    sessions = list(UserSession.objects.filter(user=user))
-    from lte.privacy.registry import DERIVED, OWNED, bulk_delete_rows
-
-    with transaction.atomic():
-        bulk_delete_rows(owner_id, [DERIVED, OWNED])  # the big tables, one DELETE each
-        User.objects.filter(pk=owner_id).delete()  # the account and its few account rows, with cascades
-    get_usersessions_adapter().end_sessions(sessions)
-    destroy_account_keys(owner_id)
-    user.deleted = True  # this request's user object outlives the row: nothing may be recorded for it now

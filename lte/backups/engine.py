@@ -21,7 +21,7 @@ import sqlite3
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,6 +31,8 @@ from django.conf import settings
 from django.db import connections
 
 from lte.backups.stream import BackupError, decrypt_stream, encrypt_stream, read_header
+from lte.vault.keys import key_cache
+from lte.vault.models import AccountIndexKey, AccountKey, Tombstone
 
 DATA, KEYS = "data", "keys"
 ALIAS = {DATA: "default", KEYS: "keystore"}
@@ -275,21 +277,29 @@ def _check_sqlite(path: Path, manifest: dict[str, Any]) -> dict[str, int]:
     return counts
 
 
-def _tombstoned_ids() -> list[uuid.UUID]:
-    from lte.vault.models import Tombstone
+# How a restore removes accounts from the restored database: `remover(owner_ids, using=alias)` deletes their
+# rows and returns how many went. lte.privacy.deletion registers its `accounts_rows_delete` (the layer that
+# knows every table holding an account's rows), so a restore deletes exactly what a deletion does.
+AccountsRemover = Callable[..., int]
+_accounts_remover: list[AccountsRemover] = []
 
+
+def register_accounts_remover(remover: AccountsRemover) -> None:
+    _accounts_remover[:] = [remover]
+
+
+def _tombstoned_ids() -> list[uuid.UUID]:
     return list(Tombstone.objects.using("keystore").values_list("owner_id", flat=True))
 
 
 def _replay_tombstones(alias: str) -> int:
     """Deletes, in a restored data database, every account the live key store says was deleted."""
-    from django.contrib.auth import get_user_model
-
     ids = _tombstoned_ids()
     if not ids:
         return 0
-    deleted, _ = get_user_model().objects.using(alias).filter(pk__in=ids).delete()
-    return deleted
+    if not _accounts_remover:
+        raise BackupError("no account remover is registered (lte.privacy is not loaded): nothing was restored")
+    return _accounts_remover[0](ids, using=alias)
 
 
 @contextlib.contextmanager
@@ -417,8 +427,6 @@ def restore(backup_path: Path) -> dict[str, Any]:
             admin.execute(f'ALTER DATABASE "{db["NAME"]}" RENAME TO "{old}"')
             admin.execute(f'ALTER DATABASE "{name}" RENAME TO "{db["NAME"]}"')
             admin.execute(f'DROP DATABASE "{old}" WITH (FORCE)')
-    from lte.vault.keys import key_cache
-
     key_cache.evict()
     return {"kind": kind, "created_at": header.get("created_at"), "accounts_removed_by_tombstones": replayed}
 
@@ -427,8 +435,6 @@ def _replay(kind: str, alias: str, tombstones: list[uuid.UUID]) -> int:
     if kind == DATA:
         return _replay_tombstones(alias)
     # A key-store restore: keep every tombstone known now, and no key of a tombstoned account.
-    from lte.vault.models import AccountIndexKey, AccountKey, Tombstone
-
     Tombstone.objects.using(alias).bulk_create([Tombstone(owner_id=t) for t in tombstones], ignore_conflicts=True)
     removed, _ = AccountKey.objects.using(alias).filter(owner_id__in=tombstones).delete()
     AccountIndexKey.objects.using(alias).filter(owner_id__in=tombstones).delete()

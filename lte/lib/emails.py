@@ -16,12 +16,8 @@ def _send(name: str, to: str, context: dict, language: str = "en") -> None:
     send_mail(f"LTE: {subject}", body, None, [to])
 
 
-def send_staff_access_notice(*, account_id, action: str, at) -> None:
-    from lte.accounts.models import User
-
-    user = User.objects.filter(pk=account_id, is_active=True).first()
-    if user is not None:
-        _send("staff_access", user.email, {"name": user.name, "action": action, "at": at}, user.language)
+def send_staff_access_notice(*, email: str, name: str, language: str, action: str, at) -> None:
+    _send("staff_access", email, {"name": name, "action": action, "at": at}, language)
 
 
 def send_account_deleted(*, email: str, name: str, language: str = "en") -> None:

@@ -7,7 +7,9 @@ support reaches an account's data only through the logged support view (lte.priv
 from django.contrib import admin
 
 from lte.accounts.models import User
+from lte.privacy.deletion import account_delete
 from lte.privacy.models import ChildReport, PolicyVersion, UsageDailyCount, VisitorDay
+from lte.privacy.staff import record_staff_action
 
 
 @admin.register(User)
@@ -19,9 +21,6 @@ class UserAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj) -> None:
         """An account deleted here goes exactly like any deletion (tombstone, rows, sessions, keys), logged."""
-        from lte.accounts.services import account_delete
-        from lte.privacy.staff import record_staff_action
-
         record_staff_action(staff=request.user, account_id=obj.pk, action="delete_account", resource="account",
                             basis="reason", reason="deleted in the admin")
         account_delete(user=obj)

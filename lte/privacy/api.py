@@ -1,12 +1,16 @@
-"""/me/data and /me/export: see everything, export everything (DELETE /me lives beside GET /me)."""
+"""/me/data, /me/export and DELETE /me: see everything, export everything, delete everything."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, StreamingHttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from lte.accounts.api import router as accounts_router
+from lte.api.schemas import Detail, Strict
+from lte.privacy.deletion import account_delete_confirmed
 from lte.privacy.exports import json_stream, vcard_stream, zip_stream
 from lte.privacy.services import your_data
 from lte.privacy.usage import record
@@ -43,3 +47,21 @@ def export_response(user, fmt: str = "zip") -> StreamingHttpResponse:
 def me_export(request: HttpRequest, query: Query[ExportFormat]):
     """A ZIP of UTF-8 CSV files (default), or ?format=vcard / ?format=json; streamed."""
     return export_response(request.user, query.format)
+
+
+class DeleteIn(Strict):
+    password: str = Field(default="", max_length=1024)
+    code: str | None = Field(default=None, max_length=64, description="a two-factor code instead of the password")
+
+
+# ninja answers one path from one router, so DELETE /me joins GET and PATCH /me on the accounts router (with
+# the tag and operation id it has always had in openapi.json).
+@accounts_router.delete("/me", response={204: None, 400: Detail, 403: Detail},
+                        operation_id="lte_accounts_api_me_delete")
+def me_delete(request: HttpRequest, payload: DeleteIn):
+    """Deletes the account and all its data now; the password (or a two-factor code) confirms it."""
+    try:
+        account_delete_confirmed(user=request.user, password=payload.password, code=payload.code or "")
+    except PermissionDenied as exc:
+        return Status(403, {"detail": str(exc)})
+    return HttpResponse(status=204)

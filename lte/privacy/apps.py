@@ -7,7 +7,9 @@ class PrivacyConfig(AppConfig):
     verbose_name = "Privacy and your rights"
 
     def ready(self) -> None:
-        from lte.privacy import signals, staff, tasks_rights  # noqa: F401
+        # Imported once the models are loaded: the login signal, the vault's staff hook, the restore's account
+        # remover and the jobs (documents, retention and deletion declare them; this app has no tasks.py).
+        from lte.privacy import deletion, documents, retention, signals, staff  # noqa: F401
         from lte.privacy.declarations import declare
 
         declare()

@@ -9,18 +9,16 @@ Settled reports are deleted after 90 days by `purge_settled_child_reports`.
 
 from __future__ import annotations
 
-import hashlib
-
-from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, ValidationError
+from allauth.core import ratelimit
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from lte.accounts.models import User
+from lte.privacy.deletion import account_delete
 from lte.privacy.models import ChildReport
-
-RATE_LIMIT = 5  # reports per IP address
-RATE_WINDOW = 60 * 60  # seconds
+from lte.privacy.staff import record_staff_action
 
 DISMISSED = "dismissed"
 DELETED = "deleted"
@@ -30,26 +28,9 @@ DELETED = "deleted"
 
 
 def report_allowed(request: HttpRequest) -> bool:
-    """Spends one of the IP's 5 reports an hour; False once they are spent.
-
-    The IP comes from allauth's adapter (so LTE_TRUSTED_PROXY_COUNT applies as for logins) and is kept
-    in the cache only as a hash. Allauth's own `consume` has no rate for this action (ACCOUNT_RATE_LIMITS
-    has no key for it), so the budget is counted here, in the same cache.
-    """
-    from allauth.account.adapter import get_adapter
-
-    try:
-        ip = get_adapter(request).get_client_ip(request)
-    except PermissionDenied:
-        ip = "unknown"
-    key = "lte:rl:report_child:" + hashlib.sha256(ip.encode()).hexdigest()
-    cache.add(key, 0, timeout=RATE_WINDOW)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=RATE_WINDOW)
-        count = 1
-    return count <= RATE_LIMIT
+    """Spends one of the IP's 5 reports an hour (allauth's rate limit `report_child` in ACCOUNT_RATE_LIMITS,
+    in the same cache and with the same client IP as the login limits); False once they are spent."""
+    return ratelimit.consume(request, action="report_child")
 
 
 def child_report_create(*, reported_email: str, details: str, reporter_email: str = "") -> ChildReport:
@@ -66,8 +47,6 @@ def child_report_create(*, reported_email: str, details: str, reporter_email: st
 
 def open_reports() -> QuerySet:
     """Reports waiting for staff, oldest first, each with `has_account`."""
-    from lte.accounts.models import User
-
     account = User.objects.filter(email__iexact=OuterRef("reported_email"))
     return ChildReport.objects.filter(resolved_at__isnull=True).annotate(has_account=Exists(account)) \
         .order_by("created_at")
@@ -88,9 +67,6 @@ def child_report_delete_account(*, report: ChildReport, staff, reason: str) -> i
     be written, nothing is deleted. Not one transaction on purpose: the log entry must survive, and
     `account_delete` manages its own steps (tombstone, rows, sessions, keys).
     """
-    from lte.accounts.models import User
-    from lte.accounts.services import account_delete
-
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Write why the account is deleted; it goes into the staff access log."})
@@ -99,8 +75,6 @@ def child_report_delete_account(*, report: ChildReport, staff, reason: str) -> i
         raise ValidationError("No account has this address (any more). Dismiss the report instead.")
     if user.is_staff or user.is_superuser or user.pk == staff.pk:
         raise ValidationError("Staff accounts can't be deleted from the child report queue.")
-
-    from lte.privacy.staff import record_staff_action  # written by the staff access log; import when used
 
     record_staff_action(staff=staff, account_id=user.pk, action="delete_account", basis="reason",
                         reason=f"Child report {report.pk}: {reason}", resource="account")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from lte.privacy.policies import pending_for
+from lte.privacy.documents import pending_for
 
 
 def policy_banner(request: HttpRequest) -> dict:

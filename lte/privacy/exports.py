@@ -18,9 +18,11 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from lte.crm.birthdays import birthday_text
+from lte.crm.models import Contact, FollowUp, Message, Note
 from lte.lib.spreadsheet import neutralise
 from lte.privacy import registry
 from lte.vault.context import acting_for
+from lte.vault.fields import open_raw
 
 FLUSH_BYTES = 64 * 1024
 CHUNK_ROWS = 2000
@@ -107,16 +109,12 @@ def exported_entries():
 
 
 def _open(model, name: str):
-    from lte.vault.fields import open_raw
-
     field = model._meta.get_field(name)
     return lambda pk, owner_id, token: open_raw(field, pk=pk, owner_id=owner_id, token=token)
 
 
 def _contact_rows(user_id) -> Iterator[list]:
     """contacts.csv, as lte.privacy.declarations declares its columns (a test holds the two to the same rows)."""
-    from lte.crm.models import Contact
-
     tags: dict = {}
     for contact_id, name in Contact.tags.through.objects.filter(contact__owner_id=user_id).values_list(
             "contact_id", "tag__name").iterator(chunk_size=CHUNK_ROWS):
@@ -152,8 +150,6 @@ def _labels(labels: list[str], count: int) -> str:
 
 
 def _note_rows(user_id) -> Iterator[list]:
-    from lte.crm.models import Note
-
     body = _open(Note, "body")
     query = (Note.objects.filter(owner_id=user_id).order_by("created_at", "id")
              .values_list("id", "owner_id", "contact_id", "body", "created_at", "updated_at"))
@@ -162,8 +158,6 @@ def _note_rows(user_id) -> Iterator[list]:
 
 
 def _message_rows(user_id) -> Iterator[list]:
-    from lte.crm.models import Message
-
     body = _open(Message, "body")
     query = (Message.objects.filter(owner_id=user_id).order_by("sent_at", "id")
              .values_list("id", "owner_id", "contact_id", "channel", "direction", "body", "sent_at"))
@@ -172,8 +166,6 @@ def _message_rows(user_id) -> Iterator[list]:
 
 
 def _followup_rows(user_id) -> Iterator[list]:
-    from lte.crm.models import FollowUp
-
     title = _open(FollowUp, "title")
     query = (FollowUp.objects.filter(owner_id=user_id).order_by("due_at", "id")
              .values_list("id", "owner_id", "contact_id", "title", "kind", "due_at", "done_at", "created_at"))
@@ -225,8 +217,6 @@ def vcard_stream(user) -> Iterator[bytes]:
     """Every contact as a vCard 3.0: names, company, title, labelled phones and emails, every address,
     websites, birthday (--MM-DD without a year), tags and notes, which our import reads back to the same."""
     import vobject
-
-    from lte.crm.models import Contact, Note
 
     with acting_for(user.pk), snapshot():
         notes = Prefetch("notes", queryset=Note.objects.owned_by(user).order_by("created_at", "id"))

@@ -1,26 +1,17 @@
-"""Your rights as services: see everything, delete everything, correct what we recorded."""
+"""Your rights as services: see everything and clear what we recorded (deleting everything: lte.privacy.deletion)."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.utils import is_mfa_enabled
 from allauth.usersessions.models import UserSession
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
 
 from lte.accounts.models import ApiToken, User
-from lte.accounts.services import account_delete, mfa_code_valid
-from lte.lib.emails import send_account_deleted
-from lte.lib.mail import purge_outbox_for
 from lte.privacy import registry
+from lte.privacy.documents import acknowledgements_of
 from lte.privacy.models import LoginRecord, StaffAccess, UsageEvent
 from lte.privacy.staff import active_grant
 from lte.vault.context import acting_for
-
-# Called with the user before their rows go, e.g. to cancel a Stripe subscription once billing exists.
-before_account_deletion: list[Callable[[User], None]] = []
 
 
 def _iso(value) -> str | None:
@@ -35,12 +26,7 @@ def your_data(user: User) -> dict:
         staff_log = [{"at": _iso(s.at), "staff": s.staff_name, "basis": s.basis, "reason": s.reason,
                       "action": s.action, "resource": s.resource}
                      for s in StaffAccess.objects.filter(account_id=user.pk).order_by("-seq")]
-    try:
-        from lte.privacy.policies import acknowledgements_of
-
-        acknowledgements = acknowledgements_of(user)
-    except ImportError:
-        acknowledgements = []
+    acknowledgements = acknowledgements_of(user)
     counts = {}
     for model, entry in registry.entries([registry.OWNED, registry.ACCOUNT, registry.STAFF]):
         if entry.user_field:
@@ -79,25 +65,6 @@ def your_data(user: User) -> dict:
                    "delete your account, its keys are destroyed at once, so no backup can be read for it, and "
                    "no restore brings it back.",
     }
-
-
-def confirm_identity(user: User, *, password: str = "", code: str = "") -> bool:
-    if password and user.check_password(password):
-        return True
-    return bool(code) and is_mfa_enabled(user) and mfa_code_valid(user=user, code=code)
-
-
-def account_delete_confirmed(*, user: User, password: str = "", code: str = "") -> None:
-    """One-tap deletion behind a confirmation: everything leaves the live database at once, the keys are
-    destroyed, sessions and tokens die, the outbox forgets the address, and a confirmation email goes out."""
-    if not confirm_identity(user, password=password, code=code):
-        raise PermissionDenied("The password (or two-factor code) is not right: nothing was deleted.")
-    email, name, language = user.email, user.name, user.language
-    for hook in before_account_deletion:
-        hook(user)
-    account_delete(user=user)
-    purge_outbox_for(email)
-    transaction.on_commit(lambda: send_account_deleted(email=email, name=name, language=language))
 
 
 def login_history_clear(*, user: User) -> int:

@@ -8,6 +8,7 @@ from django.dispatch import receiver
 
 from lte.accounts.preferences import request_country
 from lte.privacy.models import LoginRecord
+from lte.privacy.usage import record
 
 
 @receiver(user_logged_in, dispatch_uid="lte-login-record")
@@ -20,6 +21,4 @@ def record_login(sender, request, user, **kwargs) -> None:
         ip = None
     LoginRecord.objects.create(user=user, ip=ip, user_agent=request.META.get("HTTP_USER_AGENT", "")[:300],
                                country=request_country(request))
-    from lte.privacy.usage import record
-
     record(user, "login")

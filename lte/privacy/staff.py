@@ -16,6 +16,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from lte.accounts.models import User
+from lte.lib.emails import send_staff_access_notice
 from lte.privacy.models import StaffAccess, SupportGrant
 from lte.vault.context import acting_for, register_staff_access_hook
 from lte.vault.fields import Sealed, seal_value
@@ -92,10 +94,14 @@ def record_staff_action(*, staff, account_id, action: str, resource: str, basis:
 
 
 def _notify(account_id: uuid.UUID, entry: StaffAccess) -> None:
-    from lte.lib.emails import send_staff_access_notice
+    transaction.on_commit(lambda: _send_notice(account_id, entry))
 
-    transaction.on_commit(lambda: send_staff_access_notice(account_id=account_id, action=entry.action,
-                                                           at=entry.at))
+
+def _send_notice(account_id: uuid.UUID, entry: StaffAccess) -> None:
+    user = User.objects.filter(pk=account_id, is_active=True).first()
+    if user is not None:
+        send_staff_access_notice(email=user.email, name=user.name, language=user.language, action=entry.action,
+                                 at=entry.at)
 
 
 def verify_chain() -> tuple[bool, int | None, int]:

@@ -9,6 +9,4 @@ urlpatterns = [
     path("your-data/clear/<slug:what>", views.clear_history, name="clear"),
     path("your-data/support-access", views.support_access, name="support-access"),
     path("delete-account/", views.delete_account, name="delete-account"),
-    path("staff/accounts/<uuid:account_id>/", views.staff_account, name="staff-account"),
-    path("staff/usage/", views.staff_usage, name="staff-usage"),
 ]

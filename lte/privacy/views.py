@@ -1,23 +1,20 @@
-"""The rights pages: Your data, export, delete, support access; and the staff console."""
+"""The rights pages: Your data, export, delete, support access (the staff pages: views_staff)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Sum
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from lte.accounts.models import User
-from lte.crm.models import Contact
 from lte.privacy import services
 from lte.privacy.api import export_response
-from lte.privacy.models import UsageDailyCount
-from lte.privacy.staff import grant_support, revoke_support, support_view
+from lte.privacy.deletion import account_delete_confirmed
+from lte.privacy.staff import grant_support, revoke_support
 
 
 @login_required
@@ -68,8 +65,8 @@ def delete_account(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST":
         try:
-            services.account_delete_confirmed(user=request.user, password=request.POST.get("password", ""),
-                                              code=request.POST.get("code", ""))
+            account_delete_confirmed(user=request.user, password=request.POST.get("password", ""),
+                                     code=request.POST.get("code", ""))
         except PermissionDenied as exc:
             error = str(exc)
         else:
@@ -77,42 +74,3 @@ def delete_account(request: HttpRequest) -> HttpResponse:
             return render(request, "privacy/deleted.html")
     return render(request, "privacy/delete_account.html", {"error": error, "section": "your-data"},
                   status=403 if error else 200)
-
-
-# --- Staff ------------------------------------------------------------------------------------------
-
-
-def _staff_only(request: HttpRequest) -> None:
-    if not (request.user.is_authenticated and request.user.is_staff):
-        raise Http404
-
-
-@require_http_methods(["GET", "POST"])
-def staff_account(request: HttpRequest, account_id) -> HttpResponse:
-    """Support view of an account's contacts: only with the user's grant or a written reason, logged first."""
-    _staff_only(request)
-    account = User.objects.filter(pk=account_id).first()
-    if account is None:
-        raise Http404
-    contacts = None
-    error = ""
-    if request.method == "POST":
-        try:
-            with support_view(staff=request.user, account_id=account.pk, resource="contact list",
-                              reason=request.POST.get("reason", "")):
-                contacts = [{"name": f"{c.first_name} {c.last_name}".strip(), "emails": c.emails,
-                             "phones": c.phones}
-                            for c in Contact.objects.owned_by(account).order_by("sort_name", "id")[:100]]
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
-    return render(request, "privacy/staff_account.html", {"account": account, "contacts": contacts, "error": error},
-                  status=400 if error else 200)
-
-
-@require_GET
-def staff_usage(request: HttpRequest) -> HttpResponse:
-    _staff_only(request)
-    rows = (UsageDailyCount.objects.values("name").annotate(uses=Sum("uses"), accounts=Sum("accounts"))
-            .order_by("-uses")[:200])
-    days = UsageDailyCount.objects.order_by("-day").values_list("day", flat=True).distinct()[:30]
-    return render(request, "privacy/staff_usage.html", {"rows": rows, "days": list(days)})

@@ -7,4 +7,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("pricing", views.pricing, name="pricing"),
     path("privacy", views.privacy, name="privacy"),
+    path("terms", views.terms, name="terms"),
+    path("cookies", views.cookies, name="cookies"),
 ]

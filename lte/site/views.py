@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from lte.site import policies
+from lte.privacy import documents
 
 PLANS = [
     {"name": "Starter", "price": "Free", "blurb": "Up to 250 contacts, every privacy promise included.",
@@ -37,33 +37,33 @@ def pricing(request: HttpRequest) -> HttpResponse:
 
 def _document_page(request: HttpRequest, kind: str) -> HttpResponse:
     """The version in effect today, or `?version=YYYY-MM-DD`: any published one (earlier or upcoming)."""
-    current = policies.current(kind)
+    current = documents.current(kind)
     shown = current
     if "version" in request.GET:
         try:
             day = date.fromisoformat(request.GET["version"])
         except ValueError:
             raise Http404 from None
-        shown = policies.version(kind, day)
+        shown = documents.version(kind, day)
         if shown is None:
             raise Http404
     if shown.published == current.published:
         state = "current"
-    elif shown.effective_on > policies.today():
+    elif shown.effective_on > documents.today():
         state = "upcoming"
     else:
         state = "earlier"
-    upcoming = policies.upcoming(kind)
-    history = policies.history(kind)
+    upcoming = documents.upcoming(kind)
+    history = documents.history(kind)
     for entry in history:
-        entry["url"] = policies.version_url(kind, entry["published"])
+        entry["url"] = documents.version_url(kind, entry["published"])
     context = {
         "policy": shown,
         "current": current,
         "state": state,
-        "current_url": policies.page_url(kind),
+        "current_url": documents.page_url(kind),
         "upcoming": upcoming,
-        "upcoming_url": policies.version_url(kind, upcoming.published) if upcoming else "",
+        "upcoming_url": documents.version_url(kind, upcoming.published) if upcoming else "",
         "history": history,
     }
     return render(request, "site/privacy.html", context)

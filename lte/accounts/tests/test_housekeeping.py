@@ -8,7 +8,7 @@ from django.test import Client
 from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
-from lte.accounts.tasks import purge_expired_sessions
+from lte.privacy.retention import purge_expired_sessions
 from lte.test import PASSWORD
 
 pytestmark = pytest.mark.django_db

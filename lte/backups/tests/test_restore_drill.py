@@ -39,7 +39,7 @@ def test_a_restore_never_brings_a_deleted_account_back(instance):
     instance.lte("backup")
     instance.python(
         "import django; django.setup()\n"
-        "from lte.accounts.models import User\nfrom lte.accounts.services import account_delete\n"
+        "from lte.accounts.models import User\nfrom lte.privacy.deletion import account_delete\n"
         "account_delete(user=User.objects.get(email='alice@example.com'))"
     )
     [backup] = instance.backups("data")
@@ -63,7 +63,7 @@ def test_a_key_store_restore_keeps_deleted_accounts_keyless(instance):
     instance.lte("backup")
     instance.python(
         "import django; django.setup()\n"
-        "from lte.accounts.models import User\nfrom lte.accounts.services import account_delete\n"
+        "from lte.accounts.models import User\nfrom lte.privacy.deletion import account_delete\n"
         "account_delete(user=User.objects.get(email='alice@example.com'))"
     )
     [keys_backup] = instance.backups("keys")

@@ -9,9 +9,10 @@ from huey.contrib.djhuey import HUEY
 
 from lte.accounts.models import User
 from lte.backups.engine import DATA, KEYS, list_backups, newest, prune, run_daily
-from lte.backups.tasks import enforce_tombstones, purge_old_tombstones
 from lte.crm.models import Contact
 from lte.crm.services import contact_create
+from lte.privacy.deletion import enforce_tombstones
+from lte.privacy.retention import purge_old_tombstones
 from lte.vault.context import acting_for
 from lte.vault.keys import record_tombstone
 from lte.vault.models import AccountKey, Tombstone

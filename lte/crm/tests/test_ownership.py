@@ -9,7 +9,7 @@ someone writes one. For each route and method, alice owns a real object (made th
 - an anonymous visitor gets 401 (API) or a redirect to the login page (web);
 - alice's object, everything hanging from it and every row pointing at her account are unchanged afterwards;
 - alice herself gets a real answer for the very same request (so the probe was meaningful).
-Staff tools (the admin, /staff/…, /app/staff/…) look accounts up on purpose: there, other users still can't
+Staff tools (the admin and the rest of /staff/…) look accounts up on purpose: there, other users still can't
 tell alice's row from a missing one, and staff must never see her contacts, notes or messages.
 """
 
@@ -141,7 +141,7 @@ class WebRoute:
 
     @property
     def is_staff_tool(self) -> bool:
-        """Pages for staff (the admin, /staff/…, /app/staff/…): they never show anyone's CRM, and other
+        """Pages for staff (the admin and the rest of /staff/…): they never show anyone's CRM, and other
         users can't tell them from a missing page; looking an account up is what they are for."""
         return self.is_admin or self.route.startswith("staff/") or "/staff/" in self.route
 
@@ -670,7 +670,7 @@ KNOWN_WEB_BUGS: dict = {}
 # allows only the user's grant): staff who write a reason see the contact list, and that access is logged
 # first, emailed to the user and shown on their Your data page (lte/privacy/tests/test_staff_access.py,
 # test_rights_pages.py). So this one route is not "the same as a missing row" for staff.
-BREAK_GLASS_ROUTES = {("POST", "app/staff/accounts/<account_id>/")}
+BREAK_GLASS_ROUTES = {("POST", "staff/accounts/<account_id>/")}
 
 
 def web_request(client: Client, method: str, url: str):

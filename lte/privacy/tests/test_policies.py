@@ -14,9 +14,9 @@ from django.core.management import CommandError, call_command
 from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
 
-from lte.privacy import tasks
+from lte.privacy import documents
+from lte.privacy.documents import acknowledgements_of, pending_for, policy_publish
 from lte.privacy.models import PolicyAcknowledgement, PolicyVersion
-from lte.privacy.policies import acknowledgements_of, pending_for, policy_publish
 from lte.test import make_user, message_text, outbox_messages
 
 pytestmark = pytest.mark.django_db
@@ -102,9 +102,9 @@ def test_running_the_notice_again_emails_nobody_twice(alice, bob, on_commit):
     version = publish_meaningful(on_commit)
     assert len(outbox_messages()) == 2
 
-    assert tasks.notify_policy_change.call_local(version.pk) is False
-    tasks.notify_policy_change(version.pk)
-    assert tasks.notify_pending_policy_changes.call_local() == 0
+    assert documents.notify_policy_change.call_local(version.pk) is False
+    documents.notify_policy_change(version.pk)
+    assert documents.notify_pending_policy_changes.call_local() == 0
     assert len(outbox_messages()) == 2
 
 
@@ -121,28 +121,28 @@ def test_a_failed_send_resumes_after_the_last_address_that_went_out(settings, al
     version = PolicyVersion.objects.create(kind="privacy", published_on=TODAY, effective_on=TODAY + timedelta(30),
                                            meaningful=True, summary=SUMMARY, body=NEW_TEXT)
     first, second = sorted([alice, bob], key=lambda u: str(u.pk))
-    real = tasks._message
+    real = documents._message
 
     def flaky(user, context, connection):
         if user.pk == second.pk:
             raise OSError("the mail server is down")
         return real(user, context, connection)
 
-    monkeypatch.setattr(tasks, "_message", flaky)
-    assert tasks.notify_policy_change.call_local(version.pk) is True
+    monkeypatch.setattr(documents, "_message", flaky)
+    assert documents.notify_policy_change.call_local(version.pk) is True
     assert recipients() == [first.email]
 
-    monkeypatch.setattr(tasks, "_message", real)
-    tasks.send_policy_notice_batch.call_local(version.pk, str(first.pk), 2)  # what the scheduled retry runs
+    monkeypatch.setattr(documents, "_message", real)
+    documents.send_policy_notice_batch.call_local(version.pk, str(first.pk), 2)  # what the scheduled retry runs
     assert recipients() == sorted([first.email, second.email])
 
 
 def test_the_safety_net_sends_a_notice_whose_job_was_lost(alice):
     PolicyVersion.objects.create(kind="terms", published_on=TODAY, effective_on=TODAY + timedelta(30),
                                  meaningful=True, summary="New terms.", body="Terms.\nHeading\nText here.")
-    assert tasks.notify_pending_policy_changes.call_local() == 1
+    assert documents.notify_pending_policy_changes.call_local() == 1
     assert recipients() == ["alice@example.com"]
-    assert tasks.notify_pending_policy_changes.call_local() == 0
+    assert documents.notify_pending_policy_changes.call_local() == 0
     assert len(outbox_messages()) == 1
 
 

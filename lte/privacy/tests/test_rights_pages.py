@@ -123,8 +123,8 @@ def test_the_api_delete_refuses_a_wrong_password_and_deletes_nothing(alice):
 def test_staff_pages_are_invisible_to_everyone_else(alice, bob):
     client = Client()
     client.force_login(bob)
-    assert client.get(f"/app/staff/accounts/{alice.pk}/").status_code == 404
-    assert client.get("/app/staff/usage/").status_code == 404
+    assert client.get(f"/staff/accounts/{alice.pk}/").status_code == 404
+    assert client.get("/staff/usage/").status_code == 404
 
 
 def test_the_staff_console_needs_a_reason_and_logs_it(alice, staff):
@@ -132,11 +132,11 @@ def test_the_staff_console_needs_a_reason_and_logs_it(alice, staff):
         contact_create(owner=alice, first_name="Visible", emails=["visible@example.com"])
     client = Client()
     client.force_login(staff)
-    page = client.get(f"/app/staff/accounts/{alice.pk}/").content.decode()
+    page = client.get(f"/staff/accounts/{alice.pk}/").content.decode()
     assert "visible@example.com" not in page
-    refused = client.post(f"/app/staff/accounts/{alice.pk}/", {"reason": "hmm"})
+    refused = client.post(f"/staff/accounts/{alice.pk}/", {"reason": "hmm"})
     assert refused.status_code == 400 and not StaffAccess.objects.exists()
-    shown = client.post(f"/app/staff/accounts/{alice.pk}/", {"reason": "Ticket 77: contact list is empty"})
+    shown = client.post(f"/staff/accounts/{alice.pk}/", {"reason": "Ticket 77: contact list is empty"})
     assert "visible@example.com" in shown.content.decode()
     assert StaffAccess.objects.get().basis == "reason"
 

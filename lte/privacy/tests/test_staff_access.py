@@ -107,7 +107,7 @@ def test_audit_verify_names_the_first_tampered_entry(alice, staff):
 
 
 def test_staff_access_entries_survive_the_accounts_deletion_without_its_details(alice, staff):
-    from lte.accounts.services import account_delete
+    from lte.privacy.deletion import account_delete
 
     record_staff_action(staff=staff, account_id=alice.pk, action="view", resource="contacts", basis="reason",
                         reason="Investigating ticket 12")

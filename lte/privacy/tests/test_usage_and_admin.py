@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.test import Client
 
 from lte.privacy.models import UsageDailyCount, UsageEvent
-from lte.privacy.tasks_rights import roll_up_usage
+from lte.privacy.retention import roll_up_usage
 from lte.privacy.usage import record
 from lte.test import make_user
 
@@ -38,7 +38,7 @@ def test_staff_see_anonymous_counts_only(staff):
     UsageDailyCount.objects.create(day=DAY.date(), name="export zip", uses=5, accounts=3)
     client = Client()
     client.force_login(staff)
-    html = client.get("/app/staff/usage/").content.decode()
+    html = client.get("/staff/usage/").content.decode()
     assert "export zip" in html and "@" not in html.split("<main", 1)[1].split("</main>", 1)[0]
 
 

@@ -1,7 +1,7 @@
 """lte publish_policy KIND [--file PATH] [--published DATE] [--effective DATE] [--meaningful --summary TEXT]
 
 Records a version of the privacy policy, the terms or the cookie notice from its text file
-(`lte/site/policies/<kind>-<published date>.txt` unless --file says otherwise). A meaningful change emails
+(`lte/privacy/policies/<kind>-<published date>.txt` unless --file says otherwise). A meaningful change emails
 every active account a summary and must take effect at least POLICY_NOTICE_DAYS (30) days later unless
 --force; a small fix (the default) notifies no one.
 """
@@ -13,8 +13,8 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from lte.privacy.documents import notice_recipients, policy_publish
 from lte.privacy.models import PolicyVersion
-from lte.privacy.policies import notice_recipients, policy_publish
 
 
 def _date(value: str) -> date:
@@ -29,7 +29,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("kind", choices=PolicyVersion.Kind.values)
-        parser.add_argument("--file", help="the text (default: lte/site/policies/<kind>-<published>.txt)")
+        parser.add_argument("--file", help="the text (default: lte/privacy/policies/<kind>-<published>.txt)")
         parser.add_argument("--published", help="publication date, YYYY-MM-DD (default: the file's date, or today)")
         parser.add_argument("--effective", help="date it takes effect, YYYY-MM-DD")
         parser.add_argument("--meaningful", action="store_true",

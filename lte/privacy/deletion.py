@@ -1,0 +1,164 @@
+"""Deleting an account, in one place: the one-tap self-deletion, staff's deletions (a child report, the
+admin), the job that finishes a deletion a crash interrupted, and a restore's replay of the tombstones.
+
+Every deletion goes the same way:
+1. a tombstone in the key store first (account id and time), so a crash half-way is finished by
+   `enforce_tombstones` and no restore brings the account back;
+2. every row, in one transaction (`accounts_rows_delete`): the registry's owned and derived tables with one
+   DELETE each, every table before the tables it points to (nothing is collected in Python, so it stays fast
+   at 100,000 contacts), then the account itself and its few account rows through the ORM, which follows
+   every relation left;
+3. the account's sessions end;
+4. its keys leave the live key store, after which no backup of its data can be read.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+
+from allauth.mfa.utils import is_mfa_enabled
+from allauth.usersessions.adapter import get_adapter as get_usersessions_adapter
+from allauth.usersessions.models import UserSession
+from django.core.exceptions import PermissionDenied
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from lte.accounts.models import User
+from lte.accounts.services import mfa_code_valid
+from lte.backups.engine import register_accounts_remover
+from lte.lib.emails import send_account_deleted
+from lte.lib.mail import purge_outbox_for
+from lte.privacy import registry
+from lte.vault.keys import KEYSTORE, destroy_account_keys, record_tombstone
+from lte.vault.models import AccountIndexKey, AccountKey, Tombstone
+
+BATCH = 500  # accounts per statement: far below every database's limit on parameters
+
+# Called with the user before their rows go, e.g. to cancel a Stripe subscription once billing exists.
+before_account_deletion: list[Callable[[User], None]] = []
+
+
+# --- Deleting an account ------------------------------------------------------------------------------
+
+
+def confirm_identity(user: User, *, password: str = "", code: str = "") -> bool:
+    if password and user.check_password(password):
+        return True
+    return bool(code) and is_mfa_enabled(user) and mfa_code_valid(user=user, code=code)
+
+
+def account_delete_confirmed(*, user: User, password: str = "", code: str = "") -> None:
+    """One-tap deletion behind a confirmation: everything leaves the live database at once, the keys are
+    destroyed, sessions and tokens die, the outbox forgets the address, and a confirmation email goes out."""
+    if not confirm_identity(user, password=password, code=code):
+        raise PermissionDenied("The password (or two-factor code) is not right: nothing was deleted.")
+    email, name, language = user.email, user.name, user.language
+    for hook in before_account_deletion:
+        hook(user)
+    account_delete(user=user)
+    purge_outbox_for(email)
+    transaction.on_commit(lambda: send_account_deleted(email=email, name=name, language=language))
+
+
+def account_delete(*, user: User) -> None:
+    """Deletes the account now: a tombstone first (so a crash half-way is finished by the next
+    enforce_tombstones run and no restore brings it back), then every row in one transaction, every
+    session, and last the account's keys — after which no backup of its data can be read."""
+    record_tombstone(user.pk)
+    _erase([user])
+    destroy_account_keys(user.pk)
+    user.deleted = True  # this request's user object outlives the row: nothing may be recorded for it now
+
+
+def _erase(users: Sequence[User]) -> int:
+    """Steps 2 and 3: the rows in one transaction, then the sessions. Returns the rows deleted."""
+    sessions = list(UserSession.objects.filter(user__in=users))
+    deleted = accounts_rows_delete([user.pk for user in users])
+    get_usersessions_adapter().end_sessions(sessions)
+    return deleted
+
+
+# --- The rows: one algorithm for every deletion -----------------------------------------------------------
+
+
+def accounts_rows_delete(owner_ids: Iterable[uuid.UUID | str], *, using: str = DEFAULT_DB_ALIAS) -> int:
+    """Deletes every row of these accounts from the database `using`, in one transaction, and returns how
+    many rows went. Accounts that are not (any more) in that database cost nothing.
+
+    The registry's owned and derived tables (the big ones) get one plain `DELETE … WHERE owner IN (…)` each,
+    in `registry.deletion_order` (each table before the tables it points to), written here in SQL because
+    Django's public `QuerySet.delete()` would first load every row of a table that others point to. The
+    account's own rows are then few: `User.delete()` follows each relation left (sessions list, addresses,
+    two-factor, logins…). Works the same on SQLite and PostgreSQL.
+    """
+    wanted = [uuid.UUID(str(owner_id)) for owner_id in owner_ids]
+    total = 0
+    with transaction.atomic(using=using):
+        for start in range(0, len(wanted), BATCH):
+            present = list(User._base_manager.using(using).filter(pk__in=wanted[start:start + BATCH])
+                           .values_list("pk", flat=True))
+            if not present:
+                continue
+            total += _bulk_delete(present, using=using)
+            deleted, _per_model = User._base_manager.using(using).filter(pk__in=present).delete()
+            total += deleted
+    return total
+
+
+def _bulk_delete(owner_ids: list[uuid.UUID], *, using: str) -> int:
+    connection = connections[using]
+    total = 0
+    with connection.cursor() as cursor:
+        for model, entry in registry.deletion_order([registry.DERIVED, registry.OWNED]):
+            condition, field = _condition(model, entry.user_field, connection.ops.quote_name)
+            placeholders = ", ".join(["%s"] * len(owner_ids))
+            cursor.execute(
+                f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)} "  # noqa: S608 (names from _meta)
+                f"WHERE {condition.format(placeholders)}",
+                [field.get_db_prep_value(owner_id, connection) for owner_id in owner_ids],
+            )
+            total += max(cursor.rowcount, 0)
+    return total
+
+
+def _condition(model: type[models.Model], lookup: str, quote: Callable[[str], str]) -> tuple[str, models.Field]:
+    """The SQL test that picks a model's rows by a registry lookup ("owner_id", "contact__owner_id"), with
+    `{}` where the account ids go, and the field whose database values those ids must take. A relation on the
+    way becomes a sub-select of the related table's key."""
+    name, _, rest = lookup.partition("__")
+    field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+    if not rest:
+        return f"{quote(field.column)} IN ({{}})", field
+    related = field.related_model
+    inner, leaf = _condition(related, rest, quote)
+    sub_select = (f"SELECT {quote(field.target_field.column)} "  # noqa: S608 (names from _meta, values as parameters)
+                  f"FROM {quote(related._meta.db_table)} WHERE {inner}")
+    return f"{quote(field.column)} IN ({sub_select})", leaf
+
+
+register_accounts_remover(accounts_rows_delete)
+
+
+# --- Finishing what a crash interrupted ---------------------------------------------------------------------
+
+
+def interrupted_deletions_finish() -> int:
+    """Accounts with a tombstone lose what is left of them: their rows and sessions, then their keys.
+    Returns the rows deleted (0 when no deletion was interrupted)."""
+    ids = list(Tombstone.objects.using(KEYSTORE).values_list("owner_id", flat=True))
+    users = list(User.objects.filter(pk__in=ids).only("pk"))
+    deleted = _erase(users) if users else 0
+    with_keys = set(AccountKey.objects.using(KEYSTORE).filter(owner_id__in=ids).values_list("owner_id", flat=True))
+    with_keys |= set(AccountIndexKey.objects.using(KEYSTORE).filter(owner_id__in=ids)
+                     .values_list("owner_id", flat=True))
+    for owner_id in with_keys:
+        destroy_account_keys(owner_id)
+    return deleted
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def enforce_tombstones() -> int:
+    """Finishes any deletion a crash interrupted: accounts with a tombstone lose their rows and keys."""
+    return interrupted_deletions_finish()
