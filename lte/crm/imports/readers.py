@@ -53,12 +53,13 @@ _CSV_ERRORS = [
 ]
 _UNREADABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd\ufffe\uffff]")
 _SPLIT = {
-    "lte": re.compile(r"\s*[|;]\s*"),
+    "lte": re.compile(r"\s*\|\s*"),  # our export joins a list with " | ": a tag "a;b" stays one tag
     "google": re.compile(r"\s*:::\s*"),
     "custom": re.compile(r"\s*(?:[|;,]|:::)\s*"),
     "outlook": re.compile(r"\s*;\s*"),  # Categories: "Customers;VIP"
     "thunderbird": re.compile(r"\s*;\s*"),
 }
+_REACH_SPLIT = re.compile(r"\s*[|;]\s*")
 
 
 def quote(value: str, *, cut: bool = True) -> str:
@@ -139,6 +140,8 @@ def extract_cells(cells: list[str], plan: dict) -> dict[str, Any]:
         return value
 
     split = _SPLIT[layout].split
+    # An email or a phone can't hold a semicolon, so one typed between them (in a spreadsheet) separates them too.
+    split_reach = _REACH_SPLIT.split if ours else split
     fields = empty_fields()
     texts: dict[str, list[str]] = {}
     addresses: dict[str, dict] = {}
@@ -155,7 +158,7 @@ def extract_cells(cells: list[str], plan: dict) -> dict[str, Any]:
         if field in layouts.TEXT_FIELDS:
             texts.setdefault(field, []).append(value)
         elif field in ("emails", "phones", "urls"):
-            for part in split(value):
+            for part in (split_reach if field != "urls" else split)(value):
                 if part:
                     fields[field].append((_unquote_phone(part) if field == "phones" else part, label))
         elif field in ("tags", "social"):
