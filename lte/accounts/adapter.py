@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from lte.accounts.countries import timezone_country
 from lte.accounts.preferences import currency_for_country, guess_country, is_timezone, request_language
-from lte.vault.crypto import DecryptionFailed, b64d, b64e, derive, master_keys, open_sealed, seal
+from lte.vault.crypto import Cipher, DecryptionFailed, b64d, b64e, derive, master_keys
 
 
 def public_url(url: str) -> str:
@@ -63,11 +63,11 @@ class MFAAdapter(DefaultMFAAdapter):
 
     def encrypt(self, text: str) -> str:
         key = derive(master_keys().current, self.PURPOSE)
-        return f"v1:{master_keys().current_id}:{b64e(seal(key, text.encode(), self.PURPOSE.encode()))}"
+        return f"v1:{master_keys().current_id}:{b64e(Cipher(key).seal(text.encode(), self.PURPOSE.encode()))}"
 
     def decrypt(self, encrypted_text: str) -> str:
         version, kek_id, blob = encrypted_text.split(":", 2)
         if version != "v1":
             raise DecryptionFailed("unknown MFA secret version")
         key = derive(master_keys().by_id(kek_id), self.PURPOSE)
-        return open_sealed(key, b64d(blob), self.PURPOSE.encode()).decode()
+        return Cipher(key).open(b64d(blob), self.PURPOSE.encode()).decode()

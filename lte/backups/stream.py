@@ -17,8 +17,6 @@ import os
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from lte.vault import stream as chunked
 from lte.vault.crypto import DecryptionFailed, derive, master_keys
 
@@ -46,17 +44,11 @@ def encrypt_stream(source: BinaryIO, target: BinaryIO, header: dict[str, Any]) -
     ring = master_keys()
     salt = os.urandom(16)
     header = {**header, "kek_id": ring.current_id, "salt": salt.hex(), "chunk": CHUNK}
-    raw_header = chunked.header_bytes(header)
-    sealer = chunked.Sealer(derive(ring.current, f"lte:v1:backup:{header['kind']}", salt=salt), raw_header)
-    target.write(chunked.preamble(MAGIC, raw_header))
-    current = source.read(CHUNK)
-    while True:
-        following = source.read(CHUNK) if current else b""
-        final = not following
-        target.write(sealer.seal(current, final=final))
-        if final:
-            return
-        current = following
+    key = derive(ring.current, f"lte:v1:backup:{header['kind']}", salt=salt)
+    writer = chunked.StreamWriter(target, key, MAGIC, chunked.header_bytes(header), chunk=CHUNK)
+    while data := source.read(CHUNK):
+        writer.write(data)
+    writer.close()
 
 
 def read_header(source: BinaryIO) -> tuple[dict[str, Any], bytes]:
@@ -78,5 +70,4 @@ def decrypt_stream(source: BinaryIO) -> tuple[dict[str, Any], Iterator[bytes]]:
     except (KeyError, ValueError, DecryptionFailed) as exc:
         raise BackupError(f"cannot open this backup: {exc}") from None
     key = derive(kek, f"lte:v1:backup:{kind}", salt=salt)
-    AESGCM(key)  # a key of the wrong size fails here, not half-way
     return header, chunked.open_chunks(source, key, header_bytes, chunk=CHUNK, fail=_fail, strict_end=True)

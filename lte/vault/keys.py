@@ -7,7 +7,9 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -181,8 +183,11 @@ def rewrap_all(*, batch: int = 200, limit: int | None = None) -> int:
     re-wrapped in its own small transaction, so an interrupted run resumes where it stopped."""
     ring = master_keys()
     done = 0
-    for model, aad in ((AccountKey, lambda k: _dek_aad(k.owner_id, k.key_id)),
-                       (AccountIndexKey, lambda k: _index_aad(k.owner_id))):
+    tables: tuple[tuple[type[AccountKey] | type[AccountIndexKey], Callable[[Any], bytes]], ...] = (
+        (AccountKey, lambda k: _dek_aad(k.owner_id, k.key_id)),
+        (AccountIndexKey, lambda k: _index_aad(k.owner_id)),
+    )
+    for model, aad in tables:
         while True:
             rows = list(model.objects.using(KEYSTORE).exclude(kek_id=ring.current_id).order_by("pk")[:batch])
             if not rows:

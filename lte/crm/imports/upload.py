@@ -4,7 +4,6 @@ random per-file key that lives only in ImportJob.file_key, itself sealed under t
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import json
 import os
@@ -13,8 +12,6 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
@@ -22,6 +19,7 @@ from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from lte.crm.imports import limits
 from lte.crm.imports.limits import FILE_FIELD, ImportFileError, ImportTooLarge
 from lte.vault import stream as chunked
+from lte.vault.crypto import new_key
 
 # The encrypted file:
 # lte.vault.stream's chunk format (the backups' too), under a random key per file: b"LTEI1\n" | header | chunks.
@@ -59,39 +57,33 @@ class SealedWriter:
     def __init__(self, path: Path, key: bytes) -> None:
         self.path = path
         self.size = 0
-        self._sealer = chunked.Sealer(key, _HEADER)
-        self._pending = bytearray()
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         self._out: BinaryIO | None = os.fdopen(fd, "wb")
-        self._out.write(chunked.preamble(MAGIC, _HEADER))
+        self._stream = chunked.StreamWriter(self._out, key, MAGIC, _HEADER, chunk=CHUNK)
 
     @classmethod
     def create(cls) -> tuple[SealedWriter, bytes]:
-        key = AESGCM.generate_key(bit_length=256)
+        key = new_key()
         path = imports_dir() / f"upload-{secrets.token_hex(16)}{PART_SUFFIX}"
         return cls(path, key), key
 
     def write(self, data: bytes) -> None:
         assert self._out is not None
-        self._pending += data
         self.size += len(data)
-        while len(self._pending) > CHUNK:  # strictly more: the final chunk is sealed by close()
-            self._out.write(self._sealer.seal(bytes(self._pending[:CHUNK]), final=False))
-            del self._pending[:CHUNK]
+        self._stream.write(data)
 
     def close(self) -> None:
         if self._out is None:
             return
-        self._out.write(self._sealer.seal(bytes(self._pending), final=True))
-        self._pending.clear()
+        self._stream.close()
         self._out.close()
         self._out = None
 
     def discard(self) -> None:
+        self._stream.discard()
         if self._out is not None:
             self._out.close()
             self._out = None
-        self._pending.clear()
         remove_file(self.path)
 
 
@@ -136,38 +128,21 @@ class SeekablePlaintext(io.RawIOBase):
 
     def __init__(self, path: Path, key: bytes) -> None:
         self._source = open(path, "rb")  # noqa: SIM115 - closed by close()
-        self._aead = AESGCM(key)
         header = chunked.read_preamble(self._source, MAGIC, max_header=4096, fail=_fail)
         try:
-            self._chunk = int(json.loads(header)["chunk"])
+            chunk = int(json.loads(header)["chunk"])
         except (ValueError, KeyError, TypeError):
             raise _fail("truncated header") from None
-        self._digest = hashlib.sha256(header).digest()
-        self._start = len(MAGIC) + chunked.LEN.size + len(header)
-        self._stride = chunked.LEN.size + self._chunk + chunked.TAG
-        stored = os.fstat(self._source.fileno()).st_size - self._start
-        self._count = max(1, -(-stored // self._stride))
-        last = stored - (self._count - 1) * self._stride - chunked.LEN.size - chunked.TAG
-        if stored <= 0 or last < 0:
-            raise _fail("truncated")
-        self._size = (self._count - 1) * self._chunk + last
+        self._chunks = chunked.RandomAccess(self._source, key, MAGIC, header, chunk=chunk, fail=_fail)
+        self._chunk = chunk
+        self._size = self._chunks.size
         self._pos = 0
         self._cached: tuple[int, bytes] = (-1, b"")
 
     def _open(self, index: int) -> bytes:
-        if self._cached[0] == index:
-            return self._cached[1]
-        self._source.seek(self._start + index * self._stride)
-        raw = self._source.read(chunked.LEN.size)
-        (length,) = chunked.LEN.unpack(raw) if len(raw) == chunked.LEN.size else (0,)
-        sealed = self._source.read(length) if 0 < length <= self._chunk + chunked.TAG else b""
-        try:
-            plain, _final = chunked.open_chunk(self._aead, self._digest, index, sealed,
-                                               final=index == self._count - 1)
-        except (InvalidTag, ValueError):
-            raise _fail("does not decrypt") from None
-        self._cached = (index, plain)
-        return plain
+        if self._cached[0] != index:
+            self._cached = (index, self._chunks.open(index))
+        return self._cached[1]
 
     def readable(self) -> bool:
         return True
@@ -294,7 +269,7 @@ def _adopt(upload, path: Path) -> bytes:
         os.replace(upload.sealed_path, path)
         upload.adopted = True
         return upload.key
-    key = AESGCM.generate_key(bit_length=256)
+    key = new_key()
     writer = SealedWriter(path, key)
     try:
         pieces: Iterable[bytes] = upload.chunks() if hasattr(upload, "chunks") else iter(
