@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test test-fast lint check bench clean-venv
+.PHONY: run test test-fast lint types check bench clean-venv
 
 $(BIN)/lte: requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("LTE needs Python 3.11 or newer" if sys.version_info < (3, 11) else 0)'
@@ -27,6 +27,9 @@ test-fast: $(VENV)/.dev
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
+
+types: $(VENV)/.dev
+	$(BIN)/mypy lte
 
 check: $(VENV)/.dev
 	LTE_ENV=production LTE_BASE_URL=https://app.example.com LTE_DATA_DIR=$$(mktemp -d) \

@@ -57,7 +57,8 @@ def run() -> int:
         "--access-logformat", '%(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
     ]
     worker = [sys.executable, "-m", "lte.cli", "run_huey", "--quiet"]
-    children = [subprocess.Popen(web), subprocess.Popen(worker)]  # noqa: S603 - our own fixed commands
+    commands = (web, worker)
+    children = [subprocess.Popen(command) for command in commands]  # noqa: S603 - our own fixed commands
     print(f"LTE is running at {settings.BASE_URL} (data in {settings.DATA_DIR}). Ctrl-C stops it.", flush=True)
 
     stopping = False
@@ -70,9 +71,9 @@ def run() -> int:
     signal.signal(signal.SIGTERM, stop)
     exit_code = 0
     while not stopping:
-        for child in children:
+        for command, child in zip(commands, children, strict=True):
             if child.poll() is not None:
-                print(f"LTE: {child.args[2]} exited with {child.returncode}; stopping.", file=sys.stderr)
+                print(f"LTE: {command[2]} exited with {child.returncode}; stopping.", file=sys.stderr)
                 exit_code = child.returncode or 1
                 stopping = True
         time.sleep(0.2)

@@ -158,7 +158,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "lte.sqlite3",
+            "NAME": str(DATA_DIR / "lte.sqlite3"),
             "OPTIONS": SQLITE_OPTIONS,
         }
     }
@@ -173,7 +173,7 @@ if KEYSTORE_URL:
 else:
     DATABASES["keystore"] = {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": DATA_DIR / "keystore.sqlite3",
+        "NAME": str(DATA_DIR / "keystore.sqlite3"),
         "OPTIONS": SQLITE_OPTIONS,
     }
 DATABASE_ROUTERS = ["lte.vault.router.KeystoreRouter"]

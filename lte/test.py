@@ -96,11 +96,12 @@ def outbox_messages() -> list[Message]:
 
 def message_text(message: Message) -> str:
     parts = message.walk() if message.is_multipart() else [message]
-    return "".join(
-        part.get_payload(decode=True).decode(part.get_content_charset() or "utf-8")
-        for part in parts
-        if part.get_content_type() == "text/plain"
-    )
+    text = []
+    for part in parts:
+        payload = part.get_payload(decode=True)  # the bytes of a leaf part such as text/plain
+        if part.get_content_type() == "text/plain" and isinstance(payload, bytes):
+            text.append(payload.decode(part.get_content_charset() or "utf-8"))
+    return "".join(text)
 
 
 def links_in(message: Message) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, time, timedelta
+from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -110,7 +111,7 @@ class ContactForm(forms.Form):
 
     def __init__(self, *args, stages: list[Stage], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["stage"].choices = [(s.slug, s.name) for s in stages]
+        cast(forms.ChoiceField, self.fields["stage"]).choices = [(s.slug, s.name) for s in stages]
 
     @classmethod
     def initial_for(cls, contact: Contact) -> dict:
@@ -122,7 +123,7 @@ class ContactForm(forms.Form):
             "more_addresses": "\n\n".join(a["value"] for a in contact.addresses[1:]),
             "birthday_no_year": is_yearless(contact.birthday),
             "urls": "\n".join(u["value"] for u in contact.urls),
-            "stage": contact.stage.slug if contact.stage_id else "",
+            "stage": contact.stage.slug if contact.stage else "",
             "tags": ", ".join(t.name for t in contact.tags.all()),
             "source": contact.source, "address": contact.address or "", "birthday": contact.birthday,
             "customer_since": contact.customer_since, "reorder_every_days": contact.reorder_every_days,
@@ -189,7 +190,8 @@ class FollowUpForm(forms.Form):
                                 widget=forms.HiddenInput)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not data.get("title"):
             data["title"] = str(_("Follow up"))
         if data.get("in_days"):

@@ -72,12 +72,16 @@ def _phone_digests(owner, q: str) -> list[str]:
 
 
 def _named(owner, terms: list[str]) -> QuerySet:
-    """Ids of the contacts with, for every term, a word of the name starting with it."""
-    ids = None
-    for term in terms:
-        words = ContactToken.objects.filter(owner=owner, token__gte=term, token__lt=term + TOKEN_END)
-        ids = (words if ids is None else words.filter(contact_id__in=ids)).values("contact_id")
+    """Ids of the contacts with, for every term (one at least), a word of the name starting with it."""
+    first, *rest = terms
+    ids = _words(owner, first).values("contact_id")
+    for term in rest:
+        ids = _words(owner, term).filter(contact_id__in=ids).values("contact_id")
     return ids
+
+
+def _words(owner, term: str) -> QuerySet[ContactToken]:
+    return ContactToken.objects.filter(owner=owner, token__gte=term, token__lt=term + TOKEN_END)
 
 
 def _ending_with(owner, digits: str, tail: str) -> list:
@@ -141,7 +145,7 @@ def contacts(owner, *, q: str = "", tag: str = "", stage: str = "") -> QuerySet:
     """The owner's contacts matching what the seller typed: every word starts a word of the name (through
     the (owner, token) index), an exact email, a phone number however written, or 4+ digits ending one.
     'ana 0142' is both: Ana, with a number ending in 0142."""
-    query = Contact.objects.owned_by(owner)
+    query: QuerySet[Contact] = Contact.objects.owned_by(owner)
     # A NUL can't be in any stored text (and PostgreSQL refuses it in a query): it matches nothing.
     if "\x00" in f"{q}{tag}{stage}":
         return query.none()
@@ -196,6 +200,8 @@ def _decode_cursor(cursor: str, sort: str) -> tuple:
     if cursor_sort != sort:
         raise ValidationError({"cursor": "belongs to another sort order."})
     if value is not None and SORTS[sort][0].lstrip("-") != "sort_name":
+        if not isinstance(value, str):
+            raise ValidationError({"cursor": "is not a cursor from this list."})
         try:
             value = datetime.fromisoformat(value).astimezone(UTC)
         except (TypeError, ValueError, OverflowError):

@@ -7,6 +7,7 @@ import tempfile
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from email.generator import BytesGenerator
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -28,7 +29,9 @@ class OutboxBackend(BaseEmailBackend):
             fd, tmp = tempfile.mkstemp(dir=outbox, prefix=".", suffix=".tmp")
             try:
                 with os.fdopen(fd, "wb") as fh:
-                    fh.write(message.message().as_bytes(linesep="\r\n"))
+                    # What Django 5.2's message().as_bytes(linesep=…) does, through the stdlib (the stubs
+                    # describe Django 6's message(), whose as_bytes() takes no linesep)
+                    BytesGenerator(fh, mangle_from_=False).flatten(message.message(), linesep="\r\n")
                 os.replace(tmp, outbox / name)
             except BaseException:
                 if os.path.exists(tmp):

@@ -44,9 +44,10 @@ def _document_page(request: HttpRequest, kind: str) -> HttpResponse:
             day = date.fromisoformat(request.GET["version"])
         except ValueError:
             raise Http404 from None
-        shown = documents.version(kind, day)
-        if shown is None:
+        requested = documents.version(kind, day)
+        if requested is None:
             raise Http404
+        shown = requested
     if shown.published == current.published:
         state = "current"
     elif shown.effective_on > documents.today():

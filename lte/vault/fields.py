@@ -153,6 +153,8 @@ def key_id_of(token: str) -> str:
 class EncryptedAttribute(DeferredAttribute):
     """Holds the ciphertext in the instance's __dict__ and hands out the plaintext, opened once."""
 
+    field: EncryptedField
+
     def __init__(self, field: EncryptedField) -> None:
         super().__init__(field)
         self.plain_key = f"_{field.attname}_plain"
@@ -174,6 +176,10 @@ class EncryptedAttribute(DeferredAttribute):
 
 class EncryptedField(models.TextField):
     descriptor_class = EncryptedAttribute
+    # For django-stubs: the attribute holds the plaintext, whose type is the codec's (text, a date, JSON, emails
+    # and phones), not TextField's str; the annotations exist only for the type checker.
+    _pyi_private_set_type: Any
+    _pyi_private_get_type: Any
 
     def __init__(self, *args, codec: str = "text", owner_field: str = "owner_id", **kwargs) -> None:
         self.codec = CODECS[codec]

@@ -7,15 +7,16 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from itertools import chain
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from lte.vault.crypto import Cipher, DecryptionFailed, VaultError, master_keys, new_key
+from lte.vault.crypto import Cipher, DecryptionFailed, MasterKeys, VaultError, master_keys, new_key
 from lte.vault.models import AccountIndexKey, AccountKey, Tombstone
 
 KEYSTORE = "keystore"
@@ -183,28 +184,34 @@ def rewrap_all(*, batch: int = 200, limit: int | None = None) -> int:
     re-wrapped in its own small transaction, so an interrupted run resumes where it stopped."""
     ring = master_keys()
     done = 0
-    tables: tuple[tuple[type[AccountKey] | type[AccountIndexKey], Callable[[Any], bytes]], ...] = (
-        (AccountKey, lambda k: _dek_aad(k.owner_id, k.key_id)),
-        (AccountIndexKey, lambda k: _index_aad(k.owner_id)),
-    )
-    for model, aad in tables:
-        while True:
-            rows = list(model.objects.using(KEYSTORE).exclude(kek_id=ring.current_id).order_by("pk")[:batch])
-            if not rows:
-                break
-            for row in rows:
-                secret = ring.unwrap(row.kek_id, row.wrapped, aad(row))
-                kek_id, wrapped = ring.wrap(secret, aad(row))
-                with transaction.atomic(using=KEYSTORE):
-                    model.objects.using(KEYSTORE).filter(pk=row.pk, kek_id=row.kek_id).update(
-                        kek_id=kek_id, wrapped=wrapped
-                    )
-                done += 1
-                if limit is not None and done >= limit:
-                    key_cache.evict()
-                    return done
+    for _row in chain(_rewrapped(AccountKey, lambda k: _dek_aad(k.owner_id, k.key_id), ring, batch),
+                      _rewrapped(AccountIndexKey, lambda k: _index_aad(k.owner_id), ring, batch)):
+        done += 1
+        if limit is not None and done >= limit:
+            break
     key_cache.evict()
     return done
+
+
+_Wrapped = TypeVar("_Wrapped", AccountKey, AccountIndexKey)
+
+
+def _rewrapped(model: type[_Wrapped], aad: Callable[[_Wrapped], bytes], ring: MasterKeys,
+               batch: int) -> Iterator[_Wrapped]:
+    """Re-wraps the rows of one table under the current master key, yielding each one once it is stored
+    (lazily: the caller stops before the next row when its limit is reached)."""
+    while True:
+        rows = list(model.objects.using(KEYSTORE).exclude(kek_id=ring.current_id).order_by("pk")[:batch])
+        if not rows:
+            return
+        for row in rows:
+            secret = ring.unwrap(row.kek_id, row.wrapped, aad(row))
+            kek_id, wrapped = ring.wrap(secret, aad(row))
+            with transaction.atomic(using=KEYSTORE):
+                model.objects.using(KEYSTORE).filter(pk=row.pk, kek_id=row.kek_id).update(
+                    kek_id=kek_id, wrapped=wrapped
+                )
+            yield row
 
 
 def unknown_master_key_ids() -> set[str]:

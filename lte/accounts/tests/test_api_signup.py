@@ -52,7 +52,9 @@ def verify_through_email(link: str) -> None:
     assert page.status_code == 200
     html = page.content.decode()
     action = next(a or b for a, b in FORM_ACTION.findall(html) if "confirm" in (a or b))
-    csrf = CSRF_INPUT.search(html).group(1)
+    found = CSRF_INPUT.search(html)
+    assert found, "the confirmation page has a CSRF token"
+    csrf = found.group(1)
     confirmed = browser.post(action, {"csrfmiddlewaretoken": csrf})
     assert confirmed.status_code in (200, 302)
 

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import overload
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -167,6 +168,10 @@ def archive_rows(path: Path, key: bytes, plan: dict) -> Iterator[RawRow | Archiv
 # --- Writing the records that belong to contacts ------------------------------------------------------------
 
 
+@overload
+def _moment(text: str, fallback: datetime) -> datetime: ...
+@overload
+def _moment(text: str, fallback: None = None) -> datetime | None: ...
 def _moment(text: str, fallback: datetime | None = None) -> datetime | None:
     if not text:
         return fallback
@@ -216,14 +221,15 @@ class ArchiveBatch:
             own_or_derived[id(r)] = (u, derived_id(self.owner.pk, kind, str(u) if u else f"{r.file}:{r.cells}"))
         candidates = {x for pair in own_or_derived.values() for x in pair if x is not None}
         present = set(model.objects.owned_by(self.owner).filter(pk__in=candidates).values_list("pk", flat=True))
-        ids = {}
+        ids: dict[int, uuid.UUID] = {}
         for key, (own, derived) in own_or_derived.items():
-            ids[key] = own if own in present else derived
+            ids[key] = own if own is not None and own in present else derived
         return ids, present
 
     def write(self) -> BatchResult:
-        for row in [r for r in self.rows if r.error is not None]:
-            self.error(row, row.error)
+        for row in self.rows:
+            if row.error is not None:
+                self.error(row, row.error)
         self.rows = [r for r in self.rows if r.error is None]
         if not self.rows:
             return self.result
@@ -312,18 +318,20 @@ class ArchiveBatch:
             if channel not in Message.Channel.values:
                 raise ValidationError(f"“{channel[:20]}” is not a channel.")
             sent = _moment(c.get("sent_at", ""), now)
+            direction = c.get("direction", "")
             return Message(pk=record_id, owner=owner, contact_id=contact_id, channel=channel,
-                           direction=c.get("direction") if c.get("direction") in Message.Direction.values else "out",
+                           direction=direction if direction in Message.Direction.values else "out",
                            body=services.clean_text(c.get("body", ""), field="body", max_length=services.MAX_MESSAGE),
                            sent_at=sent, created_at=sent)
         if name == "followups.csv":
             due = _moment(c.get("due_at", ""))
             if due is None:
                 raise ValidationError("it has no due date.")
+            kind = c.get("kind", "")
             return FollowUp(pk=record_id, owner=owner, contact_id=contact_id,
                             title=services.clean_text(c.get("title", ""), field="title", max_length=services.MAX_TITLE,
                                                       required=True),
-                            kind=c.get("kind") if c.get("kind") in FollowUp.Kind.values else FollowUp.Kind.FOLLOW_UP,
+                            kind=kind if kind in FollowUp.Kind.values else FollowUp.Kind.FOLLOW_UP,
                             due_at=due, done_at=_moment(c.get("done_at", "")),
                             created_at=_moment(c.get("created_at", ""), now))
         if name == "stage_changes.csv":

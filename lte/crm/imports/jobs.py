@@ -5,9 +5,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
@@ -46,7 +47,7 @@ logger = logging.getLogger("lte.crm.imports")
 # --- Running a job ---------------------------------------------------------------------------------------
 
 
-def rows_of(path: Path, key: bytes, plan: dict) -> Iterator[RawRow | ArchiveRow]:
+def rows_of(path: Path, key: bytes, plan: dict) -> Generator[RawRow | ArchiveRow, None, None]:
     if plan["format"] == "zip":
         yield from archive_rows(path, key, plan)
         return
@@ -55,6 +56,11 @@ def rows_of(path: Path, key: bytes, plan: dict) -> Iterator[RawRow | ArchiveRow]
             yield from vcard_rows(text)
         else:
             yield from csv_rows(text, plan)
+
+
+def _file_of(row: RawRow | ArchiveRow) -> str | None:
+    """The export's file an archive record comes from (None for a contact row)."""
+    return row.file if isinstance(row, ArchiveRow) else None
 
 
 class _Run:
@@ -79,7 +85,7 @@ class _Run:
         if not path.exists():
             raise ImportFileError("The uploaded file is no longer there; upload it again.")
         done = expected = self.job.processed
-        batch: list[RawRow] = []
+        batch: list[RawRow | ArchiveRow] = []
         started = time.monotonic()
         with _bulk_writes(), contextlib.closing(rows_of(path, self.key, self.plan)) as rows:
             for index, row in enumerate(rows):
@@ -87,8 +93,7 @@ class _Run:
                     raise ImportFileError(too_large_message())
                 if index < done:  # imported by an earlier run of this job
                     continue
-                if batch and (type(row) is not type(batch[-1]) or (
-                        isinstance(row, ArchiveRow) and row.file != batch[-1].file)):
+                if batch and (type(row) is not type(batch[-1]) or _file_of(row) != _file_of(batch[-1])):
                     expected = self._commit(batch, expected)  # a batch holds records of one file
                     batch = []
                 batch.append(row)
@@ -99,9 +104,10 @@ class _Run:
                 expected = self._commit(batch, expected)
         logger.info("import %s: %s rows in %.1f s", self.job.pk, expected - done, time.monotonic() - started)
 
-    def _commit(self, rows: list[RawRow], expected: int) -> int:
-        # the CPU-bound part, before taking the database's write lock
-        batch = (ArchiveBatch(self, rows) if isinstance(rows[0], ArchiveRow) else _Batch(self, rows)).prepare()
+    def _commit(self, rows: list[RawRow | ArchiveRow], expected: int) -> int:
+        # the CPU-bound part, before taking the database's write lock; run() gives a batch rows of one kind
+        batch = (ArchiveBatch(self, cast(list[ArchiveRow], rows)) if isinstance(rows[0], ArchiveRow)
+                 else _Batch(self, cast(list[RawRow], rows))).prepare()
         try:
             with transaction.atomic():
                 job = ImportJob.objects.select_for_update().get(pk=self.job.pk)
@@ -241,7 +247,7 @@ def import_columns(*, owner, job_id, samples: int = 3) -> tuple[list[str], list[
     """The header and the first rows of a CSV waiting for its mapping, for the seller to choose from.
     Read from the encrypted file on demand; nothing of it is stored."""
     job = _owned(owner, job_id)
-    if not awaiting_mapping(job):
+    if not awaiting_mapping(job) or job.file_key is None:
         raise ValidationError({"mapping": "This import is not waiting for a column mapping."})
     plan = job.mapping
     header: list[str] = []

@@ -174,7 +174,7 @@ def prepare(ctx: _Context, row: RawRow) -> Prepared:
             birthday = parse_birthday(f["birthday"], country=ctx.owner.country or "")[0] or UNSET
         except ValidationError:
             rejected.append(("birthday", f["birthday"]))
-    extras = {}
+    extras: dict[str, Any] = {}
     for name in ("customer_since", "reorder_every_days", "social"):
         if f.get(name):
             try:

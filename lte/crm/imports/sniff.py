@@ -133,7 +133,7 @@ def guess_mapping(header: list[str]) -> dict[str, list[int]]:
 
 
 def _usable(columns: dict[str, list[int]] | None) -> bool:
-    return bool(columns) and any(columns.get(f) for f in ("first_name", "last_name", "name", "emails", "phones"))
+    return columns is not None and any(columns.get(f) for f in ("first_name", "last_name", "name", "emails", "phones"))
 
 
 def _delimiter(first_line: str) -> str:
@@ -157,13 +157,13 @@ def scan(path: Path, key: bytes, *, file_format: str | None = None) -> tuple[dic
     if fmt == "vcard":
         if detected != "vcard":
             raise ValidationError({"file": "This is not a vCard file (it does not start with BEGIN:VCARD)."})
-        plan = {"format": "vcard", "encoding": encoding, "layout": "vcard", "columns": {}}
+        plan: dict[str, Any] = {"format": "vcard", "encoding": encoding, "layout": "vcard", "columns": {}}
         count = sum(1 for _ in _limited(vcard_rows_count(path, key, encoding)))
         plan["records"] = count
         return plan, []
     first_line = head.splitlines()[0] if head else ""
     delimiter = _delimiter(first_line)
-    plan = {"format": "csv", "encoding": encoding, "delimiter": delimiter}
+    plan = {"format": "csv", "encoding": encoding, "delimiter": delimiter}  # grows with what the scan finds
     header: list[str] = []
     records = 0
     with open_text(path, key, encoding) as text:

@@ -10,7 +10,7 @@ import os
 import secrets
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -105,7 +105,7 @@ class _PlainReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[override]
+    def readinto(self, buffer) -> int:
         while self._pos >= len(self._buf):
             chunk = next(self._chunks, None)
             if chunk is None:
@@ -158,7 +158,7 @@ class SeekablePlaintext(io.RawIOBase):
         self._pos = max(0, base + offset)
         return self._pos
 
-    def readinto(self, buffer) -> int:  # type: ignore[override]
+    def readinto(self, buffer) -> int:
         if self._pos >= self._size:
             return 0
         index, offset = divmod(self._pos, self._chunk)
@@ -205,7 +205,7 @@ class EncryptedUpload(UploadedFile):
     def multiple_chunks(self, chunk_size: int | None = None) -> bool:
         return True
 
-    def open(self, mode=None):
+    def open(self, mode: str | None = None, *args: Any, **kwargs: Any) -> EncryptedUpload:
         return self  # the plaintext is only ever streamed, through chunks()
 
     def close(self) -> None:

@@ -40,11 +40,11 @@ def bob_api(bob) -> Client:
     return bearer_client(bob)
 
 
-def post(client: Client, path: str, data) -> object:
+def post(client: Client, path: str, data):
     return client.post(API + path, data=data, content_type="application/json")
 
 
-def patch(client: Client, path: str, data) -> object:
+def patch(client: Client, path: str, data):
     return client.patch(API + path, data=data, content_type="application/json")
 
 

@@ -59,7 +59,7 @@ def imported(owner, data: bytes | str, **kwargs) -> ImportJob:
 def view(contact: Contact) -> dict:
     return {"first_name": contact.first_name, "last_name": contact.last_name, "emails": contact.emails,
             "phones": contact.phones, "address": contact.address, "birthday": contact.birthday,
-            "source": contact.source, "stage": contact.stage.slug if contact.stage_id else None,
+            "source": contact.source, "stage": contact.stage.slug if contact.stage else None,
             "tags": sorted(t.name for t in contact.tags.all()), "customer_since": contact.customer_since,
             "reorder_every_days": contact.reorder_every_days, "social": contact.social}
 
@@ -78,7 +78,7 @@ def one(owner, **lookup) -> dict:
 
 def problems(job: ImportJob) -> dict:
     found: dict = {}
-    for entry in job.errors:
+    for entry in job.errors or []:
         found.setdefault(entry["row"], []).append(entry["error"])
     return {row: " ".join(messages) for row, messages in found.items()}
 

@@ -67,7 +67,9 @@ def test_it_answers_202_and_the_import_can_be_polled_until_done(alice, django_ca
 
 def csrf_token(client: Client) -> str:
     page = client.get("/app/import/").content.decode()
-    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert found, "the import page has a CSRF token"
+    return found.group(1)
 
 
 def test_the_browser_session_works_and_its_csrf_check_still_applies(alice, django_capture_on_commit_callbacks):

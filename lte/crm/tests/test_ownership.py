@@ -410,7 +410,10 @@ def admin_targets(world: World, route: WebRoute) -> dict[str, Target]:
         if row is None:  # nothing of alice's in this table: the page is still compared with a missing row
             targets[name] = Target(missing_value(kind), lambda: footprint(world.alice))
         else:
-            targets[name] = Target(str(row.pk), lambda row=row: (row_state(row), footprint(world.alice)))
+            def state(row: Any = row) -> tuple[Any, Any]:
+                return row_state(row), footprint(world.alice)
+
+            targets[name] = Target(str(row.pk), state)
     return targets
 
 

@@ -103,7 +103,7 @@ def web(alice) -> Client:
 
 def send(client: Client, method: str, path: str, data=None):
     body = data if isinstance(data, bytes | str) or data is None else json.dumps(data)
-    kwargs = {"content_type": "application/json"} if body is not None else {}
+    kwargs: dict[str, str | bytes] = {"content_type": "application/json"} if body is not None else {}
     return getattr(client, method.lower())(API + path, **({"data": body} | kwargs if body is not None else {}))
 
 

@@ -242,7 +242,7 @@ class LteServer:
             import psycopg
 
             with psycopg.connect(_psycopg_url(self.database_url)) as pg:
-                return pg.execute(query.replace("?", "%s"), params).fetchall()  # type: ignore[arg-type]
+                return pg.execute(query.replace("?", "%s"), params).fetchall()
         lite = sqlite3.connect(f"file:{self.data_dir / 'lte.sqlite3'}?mode=ro", uri=True, timeout=10)
         try:
             return lite.execute(query, params).fetchall()

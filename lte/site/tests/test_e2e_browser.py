@@ -225,7 +225,7 @@ def wait_for_new_email(server: LteServer, seen: set[str]) -> EmailMessage:
         if new:
             assert len(new) == 1, f"Expected one new email, found {new}"
             raw = (server.outbox / new[-1]).read_bytes()
-            return email.message_from_bytes(raw, policy=policy.default)  # type: ignore[return-value]
+            return email.message_from_bytes(raw, policy=policy.default)
         assert time.monotonic() < deadline, f"No email arrived in {server.outbox} within {EMAIL_WAIT_SECONDS} s"
         time.sleep(0.1)
 
