@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import codecs
+import csv
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import charset_normalizer
 from django.core.exceptions import ValidationError
 
 from lte.crm.imports import layouts, limits
@@ -17,6 +19,8 @@ from lte.crm.imports.readers import csv_records, quote, vcard_chunks
 from lte.crm.imports.upload import CHUNK, open_plaintext, open_text, too_large_message
 
 SAMPLE = 64 * 1024
+HEAD_CHARS = 4096  # what the format and the delimiter are judged on
+DELIMITERS = ",;\t|"
 _MAGIC_NUMBERS = [
     (b"PK\x03\x04", "This is a spreadsheet or ZIP file, not a CSV: save it as CSV (comma-separated values) "
                     "and upload that."),
@@ -31,9 +35,13 @@ _CONTROL_BYTES = bytes(range(0, 9)) + bytes(range(14, 32))
 
 
 def detect_encoding(path: Path, key: bytes) -> str:
-    """UTF-8 (with or without BOM), UTF-16/32 (BOM, or plainly visible zero bytes), else cp1252 (or Latin-1
-    when the file uses bytes cp1252 leaves undefined). Reads the whole file: a Latin-1 file whose first
-    accent is 10 MB in would otherwise be read as broken UTF-8."""
+    """The file's encoding. The certain tests first: a BOM; UTF-16 without one (a zero in every other byte);
+    UTF-8 (every line with an accent decodes, or nearly every one: a damaged row stays that row's problem).
+    Only a file that is none of these is left to charset-normalizer, to tell a Cyrillic, Greek, Hebrew or
+    Arabic code page from a Western one; between the Latin code pages it can't tell apart on a few names (it
+    reads a Spanish "Muñoz" in Windows-1250 as "Muńoz"), so a Latin text is read as Windows-1252, or Latin-1
+    when it holds bytes Windows-1252 leaves undefined. Reads the whole file: a Latin-1 file whose first accent
+    is 10 MB in would otherwise be read as broken UTF-8."""
     with open_plaintext(path, key) as plain:
         head = plain.read(SAMPLE)
         if not head:
@@ -56,7 +64,9 @@ def detect_encoding(path: Path, key: bytes) -> str:
         controls = sum(head.count(bytes([b])) for b in _CONTROL_BYTES)
         if controls > 0.05 * len(head):
             raise ValidationError({"file": "This file is not text: upload a CSV or vCard (.vcf) file."})
-        clean = broken = 0  # lines with non-ASCII bytes that are / are not valid UTF-8
+        clean = 0  # lines with non-ASCII bytes that are valid UTF-8
+        broken: list[bytes] = []  # the first of those that are not, for charset-normalizer
+        broken_count = broken_size = 0
         cp1252_ok = True
         carry = b""
         data = head
@@ -73,18 +83,45 @@ def detect_encoding(path: Path, key: bytes) -> str:
                         line.decode("utf-8")
                         clean += 1
                     except UnicodeDecodeError:
-                        broken += 1
+                        broken_count += 1
+                        if broken_size < SAMPLE:
+                            broken.append(line)
+                            broken_size += len(line) + 1
             data = plain.read(CHUNK)
         if carry and not carry.isascii():
             try:
                 carry.decode("utf-8")
                 clean += 1
             except UnicodeDecodeError:
-                broken += 1
+                broken_count += 1
+                broken.append(carry)
     # UTF-8 text with a damaged row stays UTF-8 (that row is reported); in a single-byte encoding nearly
     # every line with an accent is invalid UTF-8.
-    if broken == 0 or clean > broken:
+    if broken_count == 0 or clean > broken_count:
         return "utf-8"
+    return _code_page(b"\n".join(broken), cp1252_ok=cp1252_ok)
+
+
+# The single-byte code pages a contact file comes in (Windows' and the older Cyrillic ones).
+_CODE_PAGES = ["cp1252", "latin_1", "cp1250", "cp1251", "cp1253", "cp1254", "cp1255", "cp1256", "cp1257",
+               "cp1258", "koi8_r", "koi8_u", "mac_roman"]
+# The scripts other than Latin those code pages hold; a file in Turkish, Baltic or Central European code pages
+# can't be told from a Western one on a few names, and is read as Windows-1252.
+_OTHER_SCRIPTS = {"Cyrillic", "Greek and Coptic", "Hebrew", "Arabic"}
+
+
+def _code_page(lines: bytes, *, cp1252_ok: bool) -> str:
+    """The code page of the lines that are not UTF-8: charset-normalizer's reading in another script than
+    Latin when it is less of a mess than every Latin one (on a few short names they all score the same, and
+    those stay Western, as before), else Windows-1252 (or Latin-1, when the file has bytes Windows-1252 leaves
+    undefined). Between scripts, the one whose letters read most like a language wins: the library's own
+    first choice can be Hebrew for a Russian file whose cells end in "€"."""
+    matches = charset_normalizer.from_bytes(lines, cp_isolation=_CODE_PAGES)
+    latin = [m for m in matches if not _OTHER_SCRIPTS.intersection(m.alphabets)]
+    other = sorted((m for m in matches if _OTHER_SCRIPTS.intersection(m.alphabets)),
+                   key=lambda m: (-m.coherence, m.chaos))
+    if other and (not latin or other[0].chaos < min(m.chaos for m in latin)):
+        return codecs.lookup(other[0].encoding).name
     return "cp1252" if cp1252_ok else "latin-1"
 
 
@@ -136,10 +173,14 @@ def _usable(columns: dict[str, list[int]] | None) -> bool:
     return columns is not None and any(columns.get(f) for f in ("first_name", "last_name", "name", "emails", "phones"))
 
 
-def _delimiter(first_line: str) -> str:
-    counts = {d: first_line.count(d) for d in (",", ";", "\t")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
+def _delimiter(head: str) -> str:
+    """The CSV's delimiter, from its first lines (the last one dropped when the sample cuts it short)."""
+    lines = head.splitlines(keepends=True)
+    sample = "".join(lines[:-1]) if len(lines) > 1 and len(head) >= HEAD_CHARS else head
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+    except csv.Error:  # one column, or nothing consistent enough to tell
+        return ","
 
 
 def scan(path: Path, key: bytes, *, file_format: str | None = None) -> tuple[dict, list[str]]:
@@ -150,7 +191,7 @@ def scan(path: Path, key: bytes, *, file_format: str | None = None) -> tuple[dic
             return scan_archive(path, key), []
     encoding = detect_encoding(path, key)
     with open_text(path, key, encoding) as text:
-        head = text.read(4096)
+        head = text.read(HEAD_CHARS)
     stripped = head.lstrip("\ufeff \t\r\n")
     detected = "vcard" if stripped[:11].upper() == "BEGIN:VCARD" else "csv"
     fmt = file_format or detected
@@ -161,8 +202,7 @@ def scan(path: Path, key: bytes, *, file_format: str | None = None) -> tuple[dic
         count = sum(1 for _ in _limited(vcard_rows_count(path, key, encoding)))
         plan["records"] = count
         return plan, []
-    first_line = head.splitlines()[0] if head else ""
-    delimiter = _delimiter(first_line)
+    delimiter = _delimiter(head)
     plan = {"format": "csv", "encoding": encoding, "delimiter": delimiter}  # grows with what the scan finds
     header: list[str] = []
     records = 0

@@ -399,6 +399,30 @@ def test_it_falls_back_to_windows_1252_and_latin_1(alice, bob):
     assert one(bob, first_name="Mañana")["last_name"] == "Ávila"
 
 
+def test_it_reads_a_cyrillic_or_greek_code_page_and_keeps_short_western_files_western(alice, bob):
+    cyrillic = (HEADER + "Иван,Петров,,,Москва,,,,друзья\nМария,Сидорова,,,Санкт-Петербург,,,,\n").encode("cp1251")
+    job = imported(alice, cyrillic)
+    assert job.mapping["encoding"] == "cp1251"
+    assert one(alice, first_name="Мария")["address"] == "Санкт-Петербург"
+    greek = (HEADER + "Γιώργος,Παπαδόπουλος,,,Αθήνα,,,,φίλοι\n").encode("cp1253")
+    assert imported(bob, greek).mapping["encoding"] == "cp1253"
+    assert one(bob, first_name="Γιώργος")["tags"] == ["φίλοι"]
+    # charset-normalizer alone would read these in Windows-1250, and "Muñoz" as "Muńoz"
+    for text in ("José,Muñoz,,,,,,,€uro\n", "Jos\xe9,Smith,,,,,,,\n"):
+        assert sniff._code_page(text.encode("cp1252"), cp1252_ok=True) == "cp1252"
+    # ... and this one in Hebrew's code page
+    euros = "".join(f"Иван{i},Петров,,,Москва {i},,,,€uro\n" for i in range(300)).encode("cp1251")
+    assert sniff._code_page(euros, cp1252_ok=True) == "cp1251"
+
+
+def test_it_finds_a_pipe_or_tab_delimiter(alice):
+    for delimiter in ("|", "\t"):
+        data = f"First Name{delimiter}Last Name{delimiter}Email\nAna{delimiter}Pipe{delimiter}a@example.com\n"
+        job = imported(alice, data.replace("Pipe", f"Row{ord(delimiter)}"))
+        assert job.mapping["delimiter"] == delimiter
+        assert one(alice, last_name=f"Row{ord(delimiter)}")["emails"] == ["a@example.com"]
+
+
 def test_the_encoding_is_judged_on_the_whole_file_not_its_start(alice):
     data = (HEADER + "".join(f"Person,Number{i},,,,,,,\n" for i in range(5000))).encode() + \
         "Último,Peña,,,,,,,\n".encode("cp1252")
