@@ -51,6 +51,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     created_at = models.DateTimeField(default=now)
 
     objects = UserManager()
+    # Not a column: set on a request's user object once its account is deleted (lte.privacy.deletion), so
+    # nothing (a usage event, a last-used time) is recorded for it afterwards.
+    deleted = False
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

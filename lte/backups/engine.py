@@ -21,7 +21,7 @@ import sqlite3
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -98,7 +98,7 @@ def _sqlite_counts(conn: sqlite3.Connection) -> dict[str, int]:
     return {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}  # noqa: S608
 
 
-def _pg_env(db: dict[str, Any]) -> dict[str, str]:
+def _pg_env(db: Mapping[str, Any]) -> dict[str, str]:
     env = dict(os.environ)
     env.update({"PGHOST": str(db.get("HOST") or "127.0.0.1"), "PGPORT": str(db.get("PORT") or 5432),
                 "PGUSER": str(db.get("USER") or ""), "PGDATABASE": str(db["NAME"])})
@@ -146,7 +146,9 @@ def _snapshot(kind: str, workdir: Path) -> Iterator[tuple[Any, dict[str, int]]]:
     with psycopg.connect(host=env["PGHOST"], port=env["PGPORT"], user=env["PGUSER"], dbname=env["PGDATABASE"],
                          password=env.get("PGPASSWORD"), autocommit=False) as conn:
         conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        snapshot_id = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
+        row = conn.execute("SELECT pg_export_snapshot()").fetchone()
+        assert row is not None  # the function always answers one row
+        snapshot_id = row[0]
         with conn.cursor() as cursor:
             counts = _pg_counts(cursor)
         dump = subprocess.Popen(  # noqa: S603
@@ -315,7 +317,7 @@ def _extra_alias(alias: str, config: dict[str, Any]) -> Iterator[str]:
         connections.settings.pop(alias, None)
 
 
-def _pg_admin(db: dict[str, Any]):
+def _pg_admin(db: Mapping[str, Any]):
     import psycopg
 
     env = _pg_env(db)
@@ -323,7 +325,7 @@ def _pg_admin(db: dict[str, Any]):
                            password=env.get("PGPASSWORD"), autocommit=True)
 
 
-def _pg_restore(dump: Path, db: dict[str, Any], database: str) -> None:
+def _pg_restore(dump: Path, db: Mapping[str, Any], database: str) -> None:
     env = _pg_env(db) | {"PGDATABASE": database}
     result = subprocess.run(  # noqa: S603
         ["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", f"--dbname={database}", str(dump)],  # noqa: S607
@@ -333,7 +335,7 @@ def _pg_restore(dump: Path, db: dict[str, Any], database: str) -> None:
         raise BackupError(f"pg_restore failed: {result.stderr[:500]}")
 
 
-def _pg_check(db: dict[str, Any], database: str, manifest: dict[str, Any]) -> dict[str, int]:
+def _pg_check(db: Mapping[str, Any], database: str, manifest: dict[str, Any]) -> dict[str, int]:
     import psycopg
 
     env = _pg_env(db)

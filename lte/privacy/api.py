@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from lte.accounts.api import router as accounts_router
+from lte.accounts.http import AuthenticatedHttpRequest
 from lte.api.schemas import Detail, Strict
 from lte.privacy.deletion import account_delete_confirmed
 from lte.privacy.exports import json_stream, vcard_stream, zip_stream
@@ -19,7 +20,7 @@ router = Router(tags=["your data"])
 
 
 @router.get("/me/data", response=dict)
-def me_data(request: HttpRequest):
+def me_data(request: AuthenticatedHttpRequest):
     """Everything held on the account, in named sections."""
     return your_data(request.user)
 
@@ -44,7 +45,7 @@ def export_response(user, fmt: str = "zip") -> StreamingHttpResponse:
 
 
 @router.get("/me/export", response={200: None})
-def me_export(request: HttpRequest, query: Query[ExportFormat]):
+def me_export(request: AuthenticatedHttpRequest, query: Query[ExportFormat]):
     """A ZIP of UTF-8 CSV files (default), or ?format=vcard / ?format=json; streamed."""
     return export_response(request.user, query.format)
 
@@ -58,7 +59,7 @@ class DeleteIn(Strict):
 # the tag and operation id it has always had in openapi.json).
 @accounts_router.delete("/me", response={204: None, 400: Detail, 403: Detail},
                         operation_id="lte_accounts_api_me_delete")
-def me_delete(request: HttpRequest, payload: DeleteIn):
+def me_delete(request: AuthenticatedHttpRequest, payload: DeleteIn):
     """Deletes the account and all its data now; the password (or a two-factor code) confirms it."""
     try:
         account_delete_confirmed(user=request.user, password=payload.password, code=payload.code or "")

@@ -112,6 +112,7 @@ def _bulk_delete(owner_ids: list[uuid.UUID], *, using: str) -> int:
     total = 0
     with connection.cursor() as cursor:
         for model, entry in registry.deletion_order([registry.DERIVED, registry.OWNED]):
+            assert entry.user_field is not None  # the registry requires it of owned and derived rows
             condition, field = _condition(model, entry.user_field, connection.ops.quote_name)
             placeholders = ", ".join(["%s"] * len(owner_ids))
             cursor.execute(
@@ -129,13 +130,21 @@ def _condition(model: type[models.Model], lookup: str, quote: Callable[[str], st
     way becomes a sub-select of the related table's key."""
     name, _, rest = lookup.partition("__")
     field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+    if not isinstance(field, models.Field) or field.column is None:  # a lookup walks forward: a column, a key
+        raise TypeError(f"{model._meta.label}: {lookup!r} does not start at a column")
+    column = quote(field.column)
     if not rest:
-        return f"{quote(field.column)} IN ({{}})", field
+        return f"{column} IN ({{}})", field
+    if not isinstance(field, models.ForeignKey):
+        raise TypeError(f"{model._meta.label}: {name!r} in {lookup!r} is not a foreign key")
     related = field.related_model
+    assert not isinstance(related, str)  # resolved once the apps are loaded
     inner, leaf = _condition(related, rest, quote)
-    sub_select = (f"SELECT {quote(field.target_field.column)} "  # noqa: S608 (names from _meta, values as parameters)
+    target = field.target_field.column
+    assert target is not None  # a foreign key points at a column
+    sub_select = (f"SELECT {quote(target)} "  # noqa: S608 (names from _meta, values as parameters)
                   f"FROM {quote(related._meta.db_table)} WHERE {inner}")
-    return f"{quote(field.column)} IN ({sub_select})", leaf
+    return f"{column} IN ({sub_select})", leaf
 
 
 register_accounts_remover(accounts_rows_delete)

@@ -319,10 +319,10 @@ def send_policy_notice_batch(version_id: int, after: str, attempt: int) -> int:
     version = PolicyVersion.objects.filter(pk=version_id, meaningful=True).first()
     if version is None:
         return 0
-    users = notice_recipients()
+    recipients = notice_recipients()
     if after:
-        users = users.filter(pk__gt=after)
-    users = list(users.only("pk", "email", "name", "language")[: batch_size()])
+        recipients = recipients.filter(pk__gt=after)
+    users = list(recipients.only("pk", "email", "name", "language")[: batch_size()])
     if not users:
         log.info("policy notice %s: done", version_id)
         return 0

@@ -63,6 +63,8 @@ def entry_for(model: type[models.Model]) -> Entry | None:
 
 
 def queryset(model: type[models.Model], entry: Entry, user_id) -> models.QuerySet:
+    if entry.user_field is None:
+        raise ValueError(f"{model._meta.label}: {entry.kind} rows belong to nobody and have no queryset per user")
     query = model._default_manager.filter(**{entry.user_field: user_id})
     if entry.select_related:
         query = query.select_related(*entry.select_related)

@@ -19,7 +19,7 @@ SKIP_PREFIXES = ("/static/", "/healthz", "/api/v1/openapi.json")
 
 def record(user, name: str) -> None:
     """Notes that `user` used the feature or page `name` (a fixed identifier, never user input)."""
-    if user is not None and user.is_authenticated and not getattr(user, "deleted", False):
+    if user is not None and user.is_authenticated and not user.deleted:
         UsageEvent.objects.create(user=user, name=name[:80])
 
 
@@ -35,7 +35,7 @@ def record_page_views(get_response: Callable[[HttpRequest], HttpResponse]) -> Ca
             name = match.view_name or match.url_name or "unnamed"
             if name.startswith("api-1.0.0:") or name.startswith("api:"):
                 name = "api:" + name.split(":", 1)[1]
-            record(user, f"{request.method.lower()} {name}")
+            record(user, f"{(request.method or 'get').lower()} {name}")
         return response
 
     return middleware

@@ -6,11 +6,12 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from lte.accounts.http import AuthenticatedHttpRequest
 from lte.privacy import services
 from lte.privacy.api import export_response
 from lte.privacy.deletion import account_delete_confirmed
@@ -19,14 +20,14 @@ from lte.privacy.staff import grant_support, revoke_support
 
 @login_required
 @require_GET
-def your_data(request: HttpRequest) -> HttpResponse:
+def your_data(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "privacy/your_data.html", {"data": services.your_data(request.user),
                                                       "section": "your-data"})
 
 
 @login_required
 @require_GET
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
     fmt = request.GET.get("format", "zip")
     if fmt not in ("zip", "vcard", "json"):
         raise Http404
@@ -35,7 +36,7 @@ def export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def clear_history(request: HttpRequest, what: str) -> HttpResponse:
+def clear_history(request: AuthenticatedHttpRequest, what: str) -> HttpResponse:
     if what == "logins":
         services.login_history_clear(user=request.user)
         messages.success(request, _("Your login history is deleted."))
@@ -49,7 +50,7 @@ def clear_history(request: HttpRequest, what: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def support_access(request: HttpRequest) -> HttpResponse:
+def support_access(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.POST.get("allow") == "yes":
         grant_support(user=request.user)
         messages.success(request, _("Support may view your account for the next 24 hours. Every view is logged."))
@@ -61,7 +62,7 @@ def support_access(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def delete_account(request: HttpRequest) -> HttpResponse:
+def delete_account(request: AuthenticatedHttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST":
         try:
