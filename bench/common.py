@@ -84,13 +84,8 @@ def seed_account(*, contacts: int, notes_per_contact: int, tags: int = 50, seed:
 
     from lte.accounts.models import User
     from lte.crm.models import Contact, ContactLookup, ContactToken, Note, Tag
-    from lte.crm.services import (
-        email_digest,
-        national_digest,
-        national_digits,
-        phone_digest,
-        stage_defaults_create,
-    )
+    from lte.crm.services.index import email_digest, national_digest, national_digits, phone_digest
+    from lte.crm.services.stages import stage_defaults_create
     from lte.crm.text import fold, search_key, sort_key
     from lte.vault.context import acting_for
 

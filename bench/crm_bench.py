@@ -25,7 +25,7 @@ def main() -> None:
 
     from lte.accounts.services import api_token_create
     from lte.crm.models import Contact
-    from lte.crm.services import note_create
+    from lte.crm.services.notes import note_create
     from lte.vault.context import acting_for
 
     print(f"# CRM at scale — {machine()}")

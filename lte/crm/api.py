@@ -16,10 +16,12 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field, field_validator
 
 from lte.api.schemas import Detail, Strict, check_text, given_fields
-from lte.crm import duplicates, queries, services
+from lte.crm import queries
 from lte.crm.birthdays import birthday_text
 from lte.crm.models import Contact, FollowUp, Message, Note, Tag
-from lte.crm.services import UNSET, ContactData
+from lte.crm.services import contacts, duplicates, followups, messages, notes, stages
+from lte.crm.services.contacts import ContactData
+from lte.crm.services.normalise import UNSET
 
 router = Router(tags=["crm"])
 
@@ -201,7 +203,7 @@ def contact_list(request: HttpRequest, filters: Query[ContactFilters]):
 
 @router.post("/contacts", response={201: ContactOut, 400: Detail})
 def contact_create(request: HttpRequest, payload: ContactIn):
-    contact = services.contact_create(owner=request.user, data=_data(payload))
+    contact = contacts.contact_create(owner=request.user, data=_data(payload))
     return Status(201, _fresh(request, contact.pk))
 
 
@@ -217,13 +219,13 @@ def contact_detail(request: HttpRequest, contact_id: UUID):
 
 @router.patch("/contacts/{uuid:contact_id}", response={200: ContactOut, 400: Detail})
 def contact_update(request: HttpRequest, contact_id: UUID, payload: ContactIn):
-    services.contact_update(owner=request.user, contact_id=contact_id, data=_data(payload))
+    contacts.contact_update(owner=request.user, contact_id=contact_id, data=_data(payload))
     return Status(200, _fresh(request, contact_id))
 
 
 @router.delete("/contacts/{uuid:contact_id}", response={204: None})
 def contact_delete(request: HttpRequest, contact_id: UUID):
-    services.contact_delete(owner=request.user, contact_id=contact_id)
+    contacts.contact_delete(owner=request.user, contact_id=contact_id)
     return HttpResponse(status=204)
 
 
@@ -238,17 +240,17 @@ def note_list(request: HttpRequest, contact_id: UUID):
 
 @router.post("/contacts/{uuid:contact_id}/notes", response={201: NoteOut, 400: Detail})
 def note_create(request: HttpRequest, contact_id: UUID, payload: NoteIn):
-    return Status(201, services.note_create(owner=request.user, contact_id=contact_id, body=payload.body))
+    return Status(201, notes.note_create(owner=request.user, contact_id=contact_id, body=payload.body))
 
 
 @router.patch("/notes/{uuid:note_id}", response={200: NoteOut, 400: Detail})
 def note_update(request: HttpRequest, note_id: UUID, payload: NoteIn):
-    return Status(200, services.note_update(owner=request.user, note_id=note_id, body=payload.body))
+    return Status(200, notes.note_update(owner=request.user, note_id=note_id, body=payload.body))
 
 
 @router.delete("/notes/{uuid:note_id}", response={204: None})
 def note_delete(request: HttpRequest, note_id: UUID):
-    services.note_delete(owner=request.user, note_id=note_id)
+    notes.note_delete(owner=request.user, note_id=note_id)
     return HttpResponse(status=204)
 
 
@@ -260,7 +262,7 @@ def message_list(request: HttpRequest, contact_id: UUID):
 
 @router.post("/contacts/{uuid:contact_id}/messages", response={201: MessageOut, 400: Detail})
 def message_create(request: HttpRequest, contact_id: UUID, payload: MessageIn):
-    return Status(201, services.message_log(owner=request.user, contact_id=contact_id, channel=payload.channel,
+    return Status(201, messages.message_log(owner=request.user, contact_id=contact_id, channel=payload.channel,
                                             direction=payload.direction, body=payload.body,
                                             sent_at=payload.sent_at))
 
@@ -274,13 +276,13 @@ class MessagePatch(Strict):
 
 @router.patch("/messages/{uuid:message_id}", response={200: MessageOut, 400: Detail})
 def message_update(request: HttpRequest, message_id: UUID, payload: MessagePatch):
-    return Status(200, services.message_update(owner=request.user, message_id=message_id,
+    return Status(200, messages.message_update(owner=request.user, message_id=message_id,
                                                **given_fields(payload)))
 
 
 @router.delete("/messages/{uuid:message_id}", response={204: None})
 def message_delete(request: HttpRequest, message_id: UUID):
-    services.message_delete(owner=request.user, message_id=message_id)
+    messages.message_delete(owner=request.user, message_id=message_id)
     return HttpResponse(status=204)
 
 
@@ -294,23 +296,23 @@ def followup_list(request: HttpRequest, due: str = Query("", max_length=10)):
 
 @router.post("/followups", response={201: FollowUpOut, 400: Detail})
 def followup_create(request: HttpRequest, payload: FollowUpIn):
-    followup = services.followup_create(owner=request.user, contact_id=payload.contact_id, title=payload.title,
+    followup = followups.followup_create(owner=request.user, contact_id=payload.contact_id, title=payload.title,
                                         due_at=payload.due_at)
     if payload.done:
-        followup = services.followup_update(owner=request.user, followup_id=followup.pk, done=True)
+        followup = followups.followup_update(owner=request.user, followup_id=followup.pk, done=True)
     return Status(201, followup)
 
 
 @router.patch("/followups/{uuid:followup_id}", response={200: FollowUpOut, 400: Detail})
 def followup_update(request: HttpRequest, followup_id: UUID, payload: FollowUpPatch):
     given = given_fields(payload)
-    return Status(200, services.followup_update(owner=request.user, followup_id=followup_id,
+    return Status(200, followups.followup_update(owner=request.user, followup_id=followup_id,
                                                 **{k: given[k] for k in given}))
 
 
 @router.delete("/followups/{uuid:followup_id}", response={204: None})
 def followup_delete(request: HttpRequest, followup_id: UUID):
-    services.followup_delete(owner=request.user, followup_id=followup_id)
+    followups.followup_delete(owner=request.user, followup_id=followup_id)
     return HttpResponse(status=204)
 
 
@@ -324,7 +326,7 @@ def tag_list(request: HttpRequest):
 
 @router.get("/stages", response=list[StageOut])
 def stage_list(request: HttpRequest):
-    return services.stages_of(request.user)
+    return stages.stages_of(request.user)
 
 
 # --- Possible duplicates ----------------------------------------------------------------------------------
@@ -361,12 +363,12 @@ def duplicate_list(request: HttpRequest, filters: Query[DuplicateFilters]):
 def duplicate_dismiss(request: HttpRequest, payload: DismissIn):
     """Not the same person: the pair is never listed as possible duplicates again."""
     contact_id, other_id = payload.contact_ids
-    services.duplicate_dismiss(owner=request.user, contact_id=contact_id, other_id=other_id)
+    duplicates.duplicate_dismiss(owner=request.user, contact_id=contact_id, other_id=other_id)
     return HttpResponse(status=204)
 
 
 @router.post("/contacts/{uuid:contact_id}/merge/{uuid:other_id}", response={200: ContactOut, 400: Detail})
 def contact_merge(request: HttpRequest, contact_id: UUID, other_id: UUID):
     """Merges `other_id` into `contact_id`: every value of both is kept on `contact_id`; `other_id` is gone."""
-    services.contact_merge(owner=request.user, keep_id=contact_id, merge_id=other_id)
+    duplicates.contact_merge(owner=request.user, keep_id=contact_id, merge_id=other_id)
     return Status(200, _fresh(request, contact_id))

@@ -11,10 +11,13 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from lte.crm import services
 from lte.crm.birthdays import is_yearless, yearless
 from lte.crm.models import NAME_MAX, Contact, Message, Stage
-from lte.crm.services import ContactData
+from lte.crm.services.contacts import ContactData
+from lte.crm.services.followups import MAX_TITLE
+from lte.crm.services.messages import MAX_MESSAGE
+from lte.crm.services.normalise import MAX_ADDRESS, SOURCE_MAX
+from lte.crm.services.notes import MAX_NOTE
 
 TEXT = {"dir": "auto", "autocomplete": "off"}
 AREA = {"dir": "auto", "rows": 3}
@@ -90,9 +93,9 @@ class ContactForm(forms.Form):
     stage = forms.ChoiceField(label=_("Stage"), choices=(), required=False)
     tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Separated by commas."),
                            widget=forms.TextInput(attrs=TEXT))
-    source = forms.CharField(label=_("Source"), max_length=services.SOURCE_MAX, required=False,
+    source = forms.CharField(label=_("Source"), max_length=SOURCE_MAX, required=False,
                              widget=forms.TextInput(attrs={**TEXT, "list": "sources"}))
-    address = forms.CharField(label=_("Address"), max_length=services.MAX_ADDRESS, required=False,
+    address = forms.CharField(label=_("Address"), max_length=MAX_ADDRESS, required=False,
                               widget=forms.Textarea(attrs={**AREA, "autocomplete": "off"}))
     more_addresses = forms.CharField(label=_("Other addresses"), required=False,
                                      help_text=_("A blank line between two addresses."),
@@ -164,7 +167,7 @@ class ContactForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    body = forms.CharField(label=_("Note"), max_length=services.MAX_NOTE,
+    body = forms.CharField(label=_("Note"), max_length=MAX_NOTE,
                            widget=forms.Textarea(attrs={**AREA, "placeholder": _("What did you talk about?")}))
 
 
@@ -172,7 +175,7 @@ class MessageForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), choices=Message.Channel.choices, initial=Message.Channel.SMS)
     direction = forms.ChoiceField(label=_("Direction"), choices=Message.Direction.choices,
                                   initial=Message.Direction.OUT, widget=forms.RadioSelect)
-    body = forms.CharField(label=_("What was said"), max_length=services.MAX_MESSAGE, required=False,
+    body = forms.CharField(label=_("What was said"), max_length=MAX_MESSAGE, required=False,
                            widget=forms.Textarea(attrs=AREA))
 
 
@@ -181,7 +184,7 @@ class FollowUpForm(forms.Form):
 
     IN_DAYS = {"1": _("Tomorrow"), "3": _("In 3 days"), "7": _("In a week")}
 
-    title = forms.CharField(label=_("Follow-up"), max_length=services.MAX_TITLE, required=False,
+    title = forms.CharField(label=_("Follow-up"), max_length=MAX_TITLE, required=False,
                             widget=forms.TextInput(attrs={**TEXT, "placeholder": _("Follow up")}))
     due_at = forms.DateTimeField(label=_("When"), required=False,
                                  widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
@@ -203,7 +206,7 @@ class FollowUpForm(forms.Form):
 
 
 class FollowUpEditForm(forms.Form):
-    title = forms.CharField(label=_("Follow-up"), max_length=services.MAX_TITLE, widget=forms.TextInput(attrs=TEXT))
+    title = forms.CharField(label=_("Follow-up"), max_length=MAX_TITLE, widget=forms.TextInput(attrs=TEXT))
     due_at = forms.DateTimeField(label=_("When"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
                                                                              format="%Y-%m-%dT%H:%M"))
 

@@ -19,20 +19,19 @@ from django.core.exceptions import ValidationError
 from django.db.models import F, Q, QuerySet
 
 from lte.crm.models import Contact, ContactLookup, ContactToken, FollowUp
-from lte.crm.services import (
+from lte.crm.services.index import (
     PHONE_TEXT,
     TAIL_DIGITS,
     email_digest,
     looks_like_phone,
     national_digest,
     national_digits,
-    normalise_email,
-    normalise_phone,
     phone_digest,
     tail_digest,
-    today_for,
 )
+from lte.crm.services.normalise import normalise_email, normalise_phone
 from lte.crm.text import fold
+from lte.lib.zones import today_for
 from lte.vault.context import acting_for
 from lte.vault.fields import open_raw
 

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from lte.crm import duplicates, queries, services
+from lte.crm import queries
 from lte.crm.forms import (
     ContactForm,
     FollowUpEditForm,
@@ -56,6 +56,9 @@ from lte.crm.models import (
     StageChange,
     Tag,
 )
+from lte.crm.services import activity, contacts, duplicates, followups, notes, stages, templates
+from lte.crm.services.messages import message_log
+from lte.lib.zones import today_for
 
 PAGE_SIZE = 50
 BOARD_CARDS = 50
@@ -174,9 +177,9 @@ def prefilled(contact: Contact, body: str, subject: str = "") -> list[dict[str, 
 
 
 def activity_today(user) -> dict[str, Any]:
-    today = services.today_for(user)
+    today = today_for(user)
     day = ActivityDay.objects.owned_by(user).filter(day=today).first() or ActivityDay(day=today)
-    goal = services.activity_goal(user)
+    goal = activity.activity_goal(user)
     return {"day": day, "goal": goal, "counters": _counters(day, goal)}
 
 
@@ -194,7 +197,7 @@ def _counters(day: ActivityDay, goal) -> list[dict[str, Any]]:
 def today_context(request: HttpRequest) -> dict[str, Any]:
     """What the Today page shows: follow-ups due today, overdue and in the next week; today's activity."""
     user = request.user
-    start = day_start(user, services.today_for(user))
+    start = day_start(user, today_for(user))
     horizon = start + timedelta(days=UPCOMING_DAYS + 1)
     overdue = queries.followups(user, "overdue").order_by("due_at")
     upcoming = queries.followups(user, "upcoming").filter(due_at__lt=horizon)
@@ -238,7 +241,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     if is_htmx(request):
         response = render(request, "crm/_contact_rows.html", context)
     else:
-        context |= {"sorts": SORTS, "stages": services.stages_of(user),
+        context |= {"sorts": SORTS, "stages": stages.stages_of(user),
                     "tags": Tag.objects.owned_by(user).values_list("name", flat=True),
                     "filtered": bool(q or tag or stage), "section": "contacts"}
         response = render(request, "crm/contact_list.html", context)
@@ -249,17 +252,17 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def contact_new(request: HttpRequest) -> HttpResponse:
-    stages = services.stages_of(request.user)
-    form = ContactForm(request.POST or None, stages=stages, initial={"stage": stages[0].slug if stages else ""})
+    pipeline = stages.stages_of(request.user)
+    form = ContactForm(request.POST or None, stages=pipeline, initial={"stage": pipeline[0].slug if pipeline else ""})
     if request.method == "POST" and form.is_valid():
         try:
-            contact = services.contact_create(owner=request.user, data=form.contact_data())
+            contact = contacts.contact_create(owner=request.user, data=form.contact_data())
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(request, _("Contact added."))
             return redirect(contact_detail_url(contact.pk))
-    return render(request, "crm/contact_form.html", {"form": form, "sources": services.DEFAULT_SOURCES,
+    return render(request, "crm/contact_form.html", {"form": form, "sources": contacts.DEFAULT_SOURCES,
                                                      "section": "contacts"}, status=400 if form.errors else 200)
 
 
@@ -271,24 +274,24 @@ def contact_quick_add(request: HttpRequest) -> HttpResponse:
     error = None
     if quick.is_valid():
         try:
-            contact = services.contact_create(owner=request.user, data=quick.contact_data())
+            contact = contacts.contact_create(owner=request.user, data=quick.contact_data())
         except ValidationError as exc:
             error = exc
         else:
             messages.success(request, _("Contact added. Add a note or a follow-up while it's fresh."))
             return redirect(contact_detail_url(contact.pk))
-    stages = services.stages_of(request.user)
+    pipeline = stages.stages_of(request.user)
     typed = quick.data
     form = ContactForm({"first_name": typed.get("first_name", ""), "last_name": typed.get("last_name", ""),
                         "phones": typed.get("phone", ""), "emails": typed.get("email", ""),
-                        "stage": stages[0].slug if stages else ""}, stages=stages)
+                        "stage": pipeline[0].slug if pipeline else ""}, stages=pipeline)
     form.is_valid()
     for field, errors in quick.errors.items():
         target = {"phone": "phones", "email": "emails"}.get(field, field)
         form.add_error(target if target in form.fields else None, errors)
     if error is not None:
         add_service_errors(form, error)
-    return render(request, "crm/contact_form.html", {"form": form, "sources": services.DEFAULT_SOURCES,
+    return render(request, "crm/contact_form.html", {"form": form, "sources": contacts.DEFAULT_SOURCES,
                                                      "section": "contacts"}, status=400)
 
 
@@ -309,10 +312,10 @@ def _detail_context(request: HttpRequest, contact: Contact, **forms: Any) -> dic
         "contact": contact,
         "phones": [phone_links(p, label) for p, label in zip(contact.phones, contact.phone_labels, strict=True)],
         "emails": [email_links(e, label) for e, label in zip(contact.emails, contact.email_labels, strict=True)],
-        "stages": services.stages_of(user),
+        "stages": stages.stages_of(user),
         "open_followups": open_followups,
         "timeline": timeline,
-        "duplicates": services.find_duplicates(owner=user, emails=contact.emails, phones=contact.phones,
+        "duplicates": duplicates.find_duplicates(owner=user, emails=contact.emails, phones=contact.phones,
                                                exclude=contact.pk),
         "templates": MessageTemplate.objects.owned_by(user)[:8],
         "note_form": forms.get("note_form") or NoteForm(prefix="note"),
@@ -341,12 +344,12 @@ def contact_detail(request: HttpRequest, contact_id) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def contact_edit(request: HttpRequest, contact_id) -> HttpResponse:
     contact = _contact(request, contact_id)
-    stages = services.stages_of(request.user)
-    form = ContactForm(request.POST or None, stages=stages, initial=ContactForm.initial_for(contact))
+    pipeline = stages.stages_of(request.user)
+    form = ContactForm(request.POST or None, stages=pipeline, initial=ContactForm.initial_for(contact))
     if request.method == "POST" and form.is_valid():
         try:
             with found():
-                services.contact_update(owner=request.user, contact_id=contact.pk,
+                contacts.contact_update(owner=request.user, contact_id=contact.pk,
                                         data=form.contact_data(contact))
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -354,7 +357,7 @@ def contact_edit(request: HttpRequest, contact_id) -> HttpResponse:
             messages.success(request, _("Saved."))
             return redirect(contact_detail_url(contact.pk))
     return render(request, "crm/contact_form.html", {"form": form, "contact": contact,
-                                                     "sources": services.DEFAULT_SOURCES, "section": "contacts"},
+                                                     "sources": contacts.DEFAULT_SOURCES, "section": "contacts"},
                   status=400 if form.errors else 200)
 
 
@@ -364,7 +367,7 @@ def contact_delete(request: HttpRequest, contact_id) -> HttpResponse:
     contact = _contact(request, contact_id)
     if request.method == "POST":
         with found():
-            services.contact_delete(owner=request.user, contact_id=contact.pk)
+            contacts.contact_delete(owner=request.user, contact_id=contact.pk)
         messages.success(request, _("The contact and everything about them is deleted."))
         return redirect("crm:contact-list")
     return render(request, "crm/confirm.html", {
@@ -380,7 +383,7 @@ def contact_stage(request: HttpRequest, contact_id) -> HttpResponse:
     contact = _contact(request, contact_id)
     try:
         with found():
-            contact = services.contact_set_stage(owner=request.user, contact_id=contact.pk,
+            contact = contacts.contact_set_stage(owner=request.user, contact_id=contact.pk,
                                                  stage=request.POST.get("stage", "")[:40])
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -398,7 +401,7 @@ def contact_merge(request: HttpRequest, contact_id, other_id) -> HttpResponse:
     if request.method == "POST":
         try:
             with found():
-                services.contact_merge(owner=request.user, keep_id=keep.pk, merge_id=other.pk)
+                duplicates.contact_merge(owner=request.user, keep_id=keep.pk, merge_id=other.pk)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -428,7 +431,7 @@ def note_add(request: HttpRequest, contact_id) -> HttpResponse:
     if form.is_valid():
         try:
             with found():
-                services.note_create(owner=request.user, contact=contact, body=form.cleaned_data["body"])
+                notes.note_create(owner=request.user, contact=contact, body=form.cleaned_data["body"])
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -445,7 +448,7 @@ def note_edit(request: HttpRequest, note_id) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             with found():
-                services.note_update(owner=request.user, note_id=note.pk, body=form.cleaned_data["body"])
+                notes.note_update(owner=request.user, note_id=note.pk, body=form.cleaned_data["body"])
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -460,7 +463,7 @@ def note_edit(request: HttpRequest, note_id) -> HttpResponse:
 def note_delete(request: HttpRequest, note_id) -> HttpResponse:
     note = owned(Note, request, note_id)
     with found():
-        services.note_delete(owner=request.user, note_id=note.pk)
+        notes.note_delete(owner=request.user, note_id=note.pk)
     messages.success(request, _("Note deleted."))
     return redirect(contact_detail_url(note.contact_id))
 
@@ -473,7 +476,7 @@ def message_add(request: HttpRequest, contact_id) -> HttpResponse:
     if form.is_valid():
         try:
             with found():
-                services.message_log(owner=request.user, contact_id=contact.pk, **form.cleaned_data)
+                message_log(owner=request.user, contact_id=contact.pk, **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -490,7 +493,7 @@ def followup_add(request: HttpRequest, contact_id) -> HttpResponse:
     if form.is_valid():
         try:
             with found():
-                followup = services.followup_create(owner=request.user, contact_id=contact.pk,
+                followup = followups.followup_create(owner=request.user, contact_id=contact.pk,
                                                     title=form.cleaned_data["title"],
                                                     due_at=form.cleaned_data["due_at"])
         except ValidationError as exc:
@@ -509,20 +512,20 @@ def followup_add(request: HttpRequest, contact_id) -> HttpResponse:
 @require_GET
 def compose(request: HttpRequest, contact_id) -> HttpResponse:
     contact = _contact(request, contact_id)
-    templates = list(MessageTemplate.objects.owned_by(request.user))
+    saved = list(MessageTemplate.objects.owned_by(request.user))
     chosen = None
     body = subject = ""
     if request.GET.get("template"):
         try:
-            chosen = next(t for t in templates if str(t.pk) == request.GET["template"])
+            chosen = next(t for t in saved if str(t.pk) == request.GET["template"])
         except StopIteration:
             raise Http404 from None
-        body = services.template_render(chosen, contact, request.user)
+        body = templates.template_render(chosen, contact, request.user)
         # The subject takes the same placeholders: render it as a template of its own.
-        subject = services.template_render(MessageTemplate(body=chosen.subject), contact, request.user)
+        subject = templates.template_render(MessageTemplate(body=chosen.subject), contact, request.user)
     channel = chosen.channel if chosen else Message.Channel.SMS
     return render(request, "crm/compose.html", {
-        "contact": contact, "templates": templates, "chosen": chosen, "body": body, "subject": subject,
+        "contact": contact, "templates": saved, "chosen": chosen, "body": body, "subject": subject,
         "links": prefilled(contact, body, subject), "channel": channel,
         "channels": [(c, label) for c, label in Message.Channel.choices if c != Message.Channel.IN_PERSON],
         "section": "contacts"})
@@ -536,7 +539,7 @@ def compose_sent(request: HttpRequest, contact_id) -> HttpResponse:
     channel = request.POST.get("channel", "")
     try:
         with found():
-            services.message_log(owner=request.user, contact_id=contact.pk, channel=channel, direction="out",
+            message_log(owner=request.user, contact_id=contact.pk, channel=channel, direction="out",
                                  body=request.POST.get("body", ""))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -566,7 +569,7 @@ def followup_list(request: HttpRequest) -> HttpResponse:
 def _followup_done(request: HttpRequest, followup_id, *, done: bool, state: str, message: str) -> HttpResponse:
     followup = owned(FollowUp, request, followup_id)
     with found():
-        followup = services.followup_update(owner=request.user, followup_id=followup.pk, done=done)
+        followup = followups.followup_update(owner=request.user, followup_id=followup.pk, done=done)
     return _followup_response(request, followup, state, message)
 
 
@@ -601,7 +604,7 @@ def followup_undo(request: HttpRequest, followup_id) -> HttpResponse:
 def followup_snooze(request: HttpRequest, followup_id) -> HttpResponse:
     followup = owned(FollowUp, request, followup_id)
     with found():
-        followup = services.followup_snooze(owner=request.user, followup_id=followup.pk, days=1)
+        followup = followups.followup_snooze(owner=request.user, followup_id=followup.pk, days=1)
     when = timezone.localtime(followup.due_at).strftime("%a %d %b")
     return _followup_response(request, followup, "snoozed", _("Snoozed to %(when)s.") % {"when": when})
 
@@ -611,7 +614,7 @@ def followup_snooze(request: HttpRequest, followup_id) -> HttpResponse:
 def followup_delete(request: HttpRequest, followup_id) -> HttpResponse:
     followup = owned(FollowUp, request, followup_id)
     with found():
-        services.followup_delete(owner=request.user, followup_id=followup.pk)
+        followups.followup_delete(owner=request.user, followup_id=followup.pk)
     if is_htmx(request):
         return HttpResponse("")  # htmx swaps the row away
     messages.success(request, _("Follow-up deleted."))
@@ -628,7 +631,7 @@ def followup_edit(request: HttpRequest, followup_id) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             with found():
-                services.followup_update(owner=request.user, followup_id=followup.pk, **form.cleaned_data)
+                followups.followup_update(owner=request.user, followup_id=followup.pk, **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -659,7 +662,7 @@ def template_edit(request: HttpRequest, template_id=None) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             with found():
-                services.template_save(owner=request.user, template_id=template.pk if template else None,
+                templates.template_save(owner=request.user, template_id=template.pk if template else None,
                                        **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -676,7 +679,7 @@ def template_delete(request: HttpRequest, template_id) -> HttpResponse:
     template = owned(MessageTemplate, request, template_id)
     if request.method == "POST":
         with found():
-            services.template_delete(owner=request.user, template_id=template.pk)
+            templates.template_delete(owner=request.user, template_id=template.pk)
         messages.success(request, _("Template deleted."))
         return redirect("crm:template-list")
     return render(request, "crm/confirm.html", {
@@ -693,14 +696,14 @@ def template_delete(request: HttpRequest, template_id) -> HttpResponse:
 @require_GET
 def board(request: HttpRequest) -> HttpResponse:
     user = request.user
-    stages = services.stages_of(user)
+    pipeline = stages.stages_of(user)
     counts = dict(Contact.objects.owned_by(user).values_list("stage").annotate(n=Count("id")).order_by())
     columns = []
-    for i, stage in enumerate(stages):
+    for i, stage in enumerate(pipeline):
         cards = Contact.objects.owned_by(user).filter(stage=stage).order_by("sort_name", "id")[:BOARD_CARDS]
         columns.append({"stage": stage, "cards": list(cards), "count": counts.get(stage.pk, 0),
-                        "next": stages[i + 1] if i + 1 < len(stages) else None})
-    return render(request, "crm/board.html", {"columns": columns, "stages": stages, "limit": BOARD_CARDS,
+                        "next": pipeline[i + 1] if i + 1 < len(pipeline) else None})
+    return render(request, "crm/board.html", {"columns": columns, "stages": pipeline, "limit": BOARD_CARDS,
                                               "section": "board"})
 
 
@@ -711,10 +714,10 @@ def board(request: HttpRequest) -> HttpResponse:
 @require_GET
 def activity_week(request: HttpRequest) -> HttpResponse:
     user = request.user
-    today = services.today_for(user)
+    today = today_for(user)
     first = today - timedelta(days=6)
     rows = {row.day: row for row in ActivityDay.objects.owned_by(user).filter(day__gte=first, day__lte=today)}
-    goal = services.activity_goal(user)
+    goal = activity.activity_goal(user)
     week = [rows.get(day) or ActivityDay(day=day) for day in (today - timedelta(days=n) for n in range(7))]
     days = [{"day": row.day, "today": row.day == today, "counters": _counters(row, goal)} for row in week]
     totals = _counters(ActivityDay(**{name: sum(getattr(row, name) for row in week) for name in COUNTERS}),
@@ -730,7 +733,7 @@ def activity_goal(request: HttpRequest) -> HttpResponse:
     form = GoalForm(request.POST)
     if form.is_valid():
         try:
-            services.activity_goal_set(owner=request.user, **form.cleaned_data)
+            activity.activity_goal_set(owner=request.user, **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -747,7 +750,7 @@ def activity_add(request: HttpRequest) -> HttpResponse:
     counter = request.POST.get("counter", "")
     if counter not in COUNTERS:
         raise Http404
-    services.activity_add(owner=request.user, reach_outs=int(counter == "reach_outs"),
+    activity.activity_add(owner=request.user, reach_outs=int(counter == "reach_outs"),
                           follow_ups=int(counter == "follow_ups"), presentations=int(counter == "presentations"))
     if is_htmx(request):
         return render(request, "crm/_activity_today.html", activity_today(request.user))
@@ -760,10 +763,10 @@ def activity_add(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def stage_list(request: HttpRequest) -> HttpResponse:
-    stages = services.stages_of(request.user)
+    pipeline = stages.stages_of(request.user)
     counts = dict(Contact.objects.owned_by(request.user).values_list("stage").annotate(n=Count("id")).order_by())
     rows = [{"stage": s, "count": counts.get(s.pk, 0), "form": StageNameForm(initial={"name": s.name},
-                                                                             prefix=s.slug)} for s in stages]
+                                                                             prefix=s.slug)} for s in pipeline]
     return render(request, "crm/stage_list.html", {"rows": rows, "section": "stages"})
 
 
@@ -779,7 +782,7 @@ def stage_rename(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         if not form.is_valid():
             raise ValidationError(_("A stage name is 1 to 40 characters."))
-        services.stage_rename(owner=request.user, slug=stage.slug, name=form.cleaned_data["name"])
+        stages.stage_rename(owner=request.user, slug=stage.slug, name=form.cleaned_data["name"])
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -791,12 +794,12 @@ def stage_rename(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def stage_move(request: HttpRequest, slug: str) -> HttpResponse:
     stage = _stage(request, slug)
-    slugs = [s.slug for s in services.stages_of(request.user)]
+    slugs = [s.slug for s in stages.stages_of(request.user)]
     i = slugs.index(stage.slug)
     j = i - 1 if request.POST.get("direction") == "up" else i + 1
     if 0 <= j < len(slugs):
         slugs[i], slugs[j] = slugs[j], slugs[i]
-        services.stage_reorder(owner=request.user, slugs=slugs)
+        stages.stage_reorder(owner=request.user, slugs=slugs)
     return redirect(reverse("crm:stage-list") + f"#stage-{stage.slug}")
 
 
@@ -862,7 +865,7 @@ def _back_to_duplicates(request: HttpRequest) -> HttpResponse:
 def duplicate_merge(request: HttpRequest, contact_id, other_id) -> HttpResponse:
     """Merges `other_id` into `contact_id` (the one the seller keeps): every value of both stays."""
     keep, other = _contact(request, contact_id), _contact(request, other_id)
-    return _duplicate_action(request, lambda: services.contact_merge(owner=request.user, keep_id=keep.pk,
+    return _duplicate_action(request, lambda: duplicates.contact_merge(owner=request.user, keep_id=keep.pk,
                                                                      merge_id=other.pk),
                              _("Merged. Everything from both is on one contact now."))
 
@@ -870,7 +873,7 @@ def duplicate_merge(request: HttpRequest, contact_id, other_id) -> HttpResponse:
 @login_required
 @require_POST
 def duplicate_dismiss(request: HttpRequest, contact_id, other_id) -> HttpResponse:
-    return _duplicate_action(request, lambda: services.duplicate_dismiss(
+    return _duplicate_action(request, lambda: duplicates.duplicate_dismiss(
         owner=request.user, contact_id=contact_id, other_id=other_id),
         _("Got it: two people. They won't be suggested as duplicates again."))
 
@@ -878,7 +881,7 @@ def duplicate_dismiss(request: HttpRequest, contact_id, other_id) -> HttpRespons
 @login_required
 @require_POST
 def duplicate_dismissal_delete(request: HttpRequest, contact_id, other_id) -> HttpResponse:
-    return _duplicate_action(request, lambda: services.duplicate_dismissal_delete(
+    return _duplicate_action(request, lambda: duplicates.duplicate_dismissal_delete(
         owner=request.user, contact_id=contact_id, other_id=other_id),
         _("They'll be suggested as possible duplicates again."))
 

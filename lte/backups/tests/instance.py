@@ -17,7 +17,8 @@ SEED = """
 import json, django
 django.setup()
 from lte.accounts.models import User
-from lte.crm.services import contact_create, note_create
+from lte.crm.services.contacts import contact_create
+from lte.crm.services.notes import note_create
 from lte.vault.context import acting_for
 made = {}
 for name in NAMES:

@@ -10,7 +10,7 @@ from huey.contrib.djhuey import HUEY
 from lte.accounts.models import User
 from lte.backups.engine import DATA, KEYS, list_backups, newest, prune, run_daily
 from lte.crm.models import Contact
-from lte.crm.services import contact_create
+from lte.crm.services.contacts import contact_create
 from lte.privacy.deletion import enforce_tombstones
 from lte.privacy.retention import purge_old_tombstones
 from lte.vault.context import acting_for

@@ -26,12 +26,17 @@ from typing import overload
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from lte.crm import services
 from lte.crm.imports import layouts, limits
 from lte.crm.imports.readers import RawRow, _RowError, csv_records, extract_cells
 from lte.crm.imports.upload import open_seekable
 from lte.crm.imports.writer import BatchResult, derived_id, parse_uuid
 from lte.crm.models import Contact, FollowUp, Message, MessageTemplate, Note, Stage, StageChange, Tag
+from lte.crm.services.followups import MAX_TITLE
+from lte.crm.services.messages import MAX_MESSAGE
+from lte.crm.services.normalise import clean_text
+from lte.crm.services.notes import MAX_NOTE
+from lte.crm.services.stages import DEFAULT_STAGES, stages_of
+from lte.crm.services.tags import TAG_MAX
 from lte.lib.spreadsheet import unneutralise
 
 README = "README.txt"
@@ -244,13 +249,13 @@ class ArchiveBatch:
 
     def _stages(self) -> None:
         """Stages the account lacks are added; one still called by its default name takes the export's."""
-        defaults = dict(services.DEFAULT_STAGES)
-        existing = {s.slug: s for s in services.stages_of(self.owner)}
+        defaults = dict(DEFAULT_STAGES)
+        existing = {s.slug: s for s in stages_of(self.owner)}
         for row in self.rows:
             slug, name = row.cells.get("slug", "").strip(), row.cells.get("name", "").strip()
             try:
                 position = int(row.cells.get("position") or 0)
-                stage_name = services.clean_text(name, field="name", max_length=40, required=True)
+                stage_name = clean_text(name, field="name", max_length=40, required=True)
                 if not slug or len(slug) > 40 or not 0 <= position <= 1000:
                     raise ValidationError("not a stage.")
             except (ValueError, ValidationError):
@@ -266,7 +271,7 @@ class ArchiveBatch:
                 self.result.updated += 1
 
     def _tags(self) -> None:
-        names = [r.cells.get("name", "").strip()[:services.TAG_MAX] for r in self.rows]
+        names = [r.cells.get("name", "").strip()[:TAG_MAX] for r in self.rows]
         known = {t.casefold() for t in Tag.objects.owned_by(self.owner).values_list("name", flat=True)}
         missing = list(dict.fromkeys(n for n in names if n and "\x00" not in n and n.casefold() not in known))
         Tag.objects.bulk_create([Tag(owner=self.owner, name=n) for n in missing], ignore_conflicts=True)
@@ -311,7 +316,7 @@ class ArchiveBatch:
             created = _moment(c.get("created_at", ""), now)
             return Note(pk=record_id, owner=owner, contact_id=contact_id, created_at=created,
                         updated_at=_moment(c.get("updated_at", ""), created),
-                        body=services.clean_text(c.get("body", ""), field="body", max_length=services.MAX_NOTE,
+                        body=clean_text(c.get("body", ""), field="body", max_length=MAX_NOTE,
                                                  required=True))
         if name == "messages.csv":
             channel = c.get("channel", "")
@@ -321,7 +326,7 @@ class ArchiveBatch:
             direction = c.get("direction", "")
             return Message(pk=record_id, owner=owner, contact_id=contact_id, channel=channel,
                            direction=direction if direction in Message.Direction.values else "out",
-                           body=services.clean_text(c.get("body", ""), field="body", max_length=services.MAX_MESSAGE),
+                           body=clean_text(c.get("body", ""), field="body", max_length=MAX_MESSAGE),
                            sent_at=sent, created_at=sent)
         if name == "followups.csv":
             due = _moment(c.get("due_at", ""))
@@ -329,7 +334,7 @@ class ArchiveBatch:
                 raise ValidationError("it has no due date.")
             kind = c.get("kind", "")
             return FollowUp(pk=record_id, owner=owner, contact_id=contact_id,
-                            title=services.clean_text(c.get("title", ""), field="title", max_length=services.MAX_TITLE,
+                            title=clean_text(c.get("title", ""), field="title", max_length=MAX_TITLE,
                                                       required=True),
                             kind=kind if kind in FollowUp.Kind.values else FollowUp.Kind.FOLLOW_UP,
                             due_at=due, done_at=_moment(c.get("done_at", "")),
@@ -344,8 +349,8 @@ class ArchiveBatch:
         except ValueError:
             position = 0
         return MessageTemplate(pk=record_id, owner=owner, channel=channel, position=position,
-                               name=services.clean_text(c.get("name", ""), field="name", max_length=80, required=True),
-                               subject=services.clean_text(c.get("subject", ""), field="subject", max_length=200),
-                               body=services.clean_text(c.get("body", ""), field="body", max_length=5000,
+                               name=clean_text(c.get("name", ""), field="name", max_length=80, required=True),
+                               subject=clean_text(c.get("subject", ""), field="subject", max_length=200),
+                               body=clean_text(c.get("body", ""), field="body", max_length=5000,
                                                         required=True),
                                created_at=_moment(c.get("created_at", ""), now))

@@ -13,14 +13,28 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from lte.crm import services
 from lte.crm.birthdays import YEARLESS, yearless
 from lte.crm.imports.readers import RawRow, quote
 from lte.crm.models import (
     Contact,
     Stage,
 )
-from lte.crm.services import UNSET, ContactData
+from lte.crm.services.contacts import ContactData, _apply
+from lte.crm.services.duplicates import DUPLICATE_KINDS
+from lte.crm.services.index import index_entries
+from lte.crm.services.normalise import (
+    MAX_EMAILS,
+    MAX_PHONES,
+    UNSET,
+    clean_text,
+    clean_url,
+    normalise_email,
+    normalise_phone,
+    unique,
+)
+from lte.crm.services.notes import MAX_NOTE
+from lte.crm.services.stages import CUSTOMER_STAGE, stage_by_slug, stages_of
+from lte.crm.services.tags import MAX_TAGS, TAG_MAX
 
 _ISO_DATE = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})(?:[T ][0-9:.Z+-]*)?$")
 _NO_YEAR = re.compile(r"^--(\d{2})-?(\d{2})$")
@@ -83,7 +97,7 @@ class Prepared:
 
     number: int
     data: ContactData  # the input, kept for merging and for the one-by-one fallback
-    contact: Contact  # validated by services._apply (names, reach, address, birthday, source, search keys)
+    contact: Contact  # validated by _apply (names, reach, address, birthday, source, search keys)
     stage: Stage
     tags: list[str]
     notes: list[str]
@@ -101,11 +115,11 @@ class Prepared:
 
     @cached_property
     def index(self) -> tuple[list[str], list[tuple[str, str]]]:
-        return services.index_entries(self.contact)
+        return index_entries(self.contact)
 
     def digests(self) -> list[str]:
         """The blind indexes other rows and contacts are matched by (emails and E.164 phones)."""
-        return [digest for kind, digest in self.index[1] if kind in services.DUPLICATE_KINDS]
+        return [digest for kind, digest in self.index[1] if kind in DUPLICATE_KINDS]
 
 
 class _Context:
@@ -118,9 +132,9 @@ class _Context:
     def stage(self, slug: str) -> Stage:
         if slug not in self._stages:
             try:
-                self._stages[slug] = services.stage_by_slug(self.owner, slug)
+                self._stages[slug] = stage_by_slug(self.owner, slug)
             except ValidationError as exc:  # a stage's name ("Customer") is fine too
-                by_name = {s.name.casefold(): s for s in services.stages_of(self.owner)}
+                by_name = {s.name.casefold(): s for s in stages_of(self.owner)}
                 self._stages[slug] = by_name.get(slug.casefold(), exc)
         found = self._stages[slug]
         if isinstance(found, ValidationError):
@@ -129,11 +143,11 @@ class _Context:
 
 
 def clean_tags(names: Iterable[str]) -> list[str]:
-    """services._tags' validation, without touching the database."""
-    cleaned = [n for n in services._unique(
-        (services.clean_text(n, field="tags", max_length=services.TAG_MAX) for n in names), key=str.casefold) if n]
-    if len(cleaned) > services.MAX_TAGS:
-        raise ValidationError({"tags": f"A contact has at most {services.MAX_TAGS} tags."})
+    """tags_for' validation, without touching the database."""
+    cleaned = [n for n in unique(
+        (clean_text(n, field="tags", max_length=TAG_MAX) for n in names), key=str.casefold) if n]
+    if len(cleaned) > MAX_TAGS:
+        raise ValidationError({"tags": f"A contact has at most {MAX_TAGS} tags."})
     return cleaned
 
 
@@ -161,13 +175,13 @@ def prepare(ctx: _Context, row: RawRow) -> Prepared:
             labels.append(label)
         return values, labels
 
-    emails, email_labels = kept("emails", f["emails"], services.normalise_email)
-    phones, phone_labels = kept("phones", f["phones"], lambda v: services.normalise_phone(v, region=region))
-    for kind, values, labels, most in (("emails", emails, email_labels, services.MAX_EMAILS),
-                                       ("phones", phones, phone_labels, services.MAX_PHONES)):
+    emails, email_labels = kept("emails", f["emails"], normalise_email)
+    phones, phone_labels = kept("phones", f["phones"], lambda v: normalise_phone(v, region=region))
+    for kind, values, labels, most in (("emails", emails, email_labels, MAX_EMAILS),
+                                       ("phones", phones, phone_labels, MAX_PHONES)):
         rejected += [(FIELD_WORDS[kind], v) for v in values[most:]]  # more than a contact holds: kept in its note
         del values[most:], labels[most:]
-    urls, url_labels = kept("urls", f["urls"], services.clean_url)
+    urls, url_labels = kept("urls", f["urls"], clean_url)
     birthday = UNSET
     if f["birthday"]:
         try:
@@ -241,7 +255,7 @@ def _as_text(value: Any) -> str:
 
 def _validated(ctx: _Context, number: int, data: ContactData, notes: list[str], warnings: list[str],
                rejected: list[tuple[str, str]] | None = None) -> Prepared:
-    """services._apply's validation; a field it refuses is taken out of the contact and into `rejected`."""
+    """_apply's validation; a field it refuses is taken out of the contact and into `rejected`."""
     rejected = list(rejected or [])
     stage_slug, tag_names = data.stage, data.tags
     data.stage = data.tags = UNSET  # stage and tags are resolved here, once per run, not per row
@@ -249,7 +263,7 @@ def _validated(ctx: _Context, number: int, data: ContactData, notes: list[str], 
         for _attempt in range(len(ContactData.__dataclass_fields__)):
             contact = Contact(owner_id=ctx.owner.pk)
             try:
-                services._apply(contact, ctx.owner, data, require_identity=False)
+                _apply(contact, ctx.owner, data, require_identity=False)
                 break
             except ValidationError as exc:
                 failed = exc.message_dict if hasattr(exc, "error_dict") else {}
@@ -276,27 +290,27 @@ def _validated(ctx: _Context, number: int, data: ContactData, notes: list[str], 
             tags += clean_tags([name])
         except ValidationError:
             rejected.append(("tag", name))
-    tags = services._unique(tags, key=str.casefold)
-    if len(tags) > services.MAX_TAGS:
-        rejected += [("tag", t) for t in tags[services.MAX_TAGS:]]
-        tags = tags[:services.MAX_TAGS]
+    tags = unique(tags, key=str.casefold)
+    if len(tags) > MAX_TAGS:
+        rejected += [("tag", t) for t in tags[MAX_TAGS:]]
+        tags = tags[:MAX_TAGS]
     if tag_names is not UNSET:
         data.tags = tags
     bodies = [b.replace("\x00", "").strip() for b in notes if b and b.strip()]
     bodies += [IMPORT_NOTE.format(what=what, value=quote(value, cut=False)) for what, value in rejected]
-    cleaned_notes = services._unique(part for body in bodies for part in _pieces(body))
+    cleaned_notes = unique(part for body in bodies for part in _pieces(body))
     if not (contact.first_name or contact.last_name or contact.company or contact.emails or contact.phones
             or contact.address or contact.birthday or cleaned_notes or tags or contact.urls):
         raise ValidationError("the row is empty.")
     data.stage = stage.slug  # a stage given by its name, resolved (for the one-by-one fallback)
     contact.stage = stage
-    if stage.slug == services.CUSTOMER_STAGE and contact.customer_since is None:
-        contact.customer_since = timezone.localdate()  # as services._customer_started
+    if stage.slug == CUSTOMER_STAGE and contact.customer_since is None:
+        contact.customer_since = timezone.localdate()  # as _customer_started
     return Prepared(number, data, contact, stage, tags, cleaned_notes, warnings, rejected)
 
 
 def _pieces(body: str) -> list[str]:
     """A note longer than a note may be is kept whole, in several notes."""
-    size = services.MAX_NOTE
+    size = MAX_NOTE
     return [body[i:i + size] for i in range(0, len(body), size)]
 

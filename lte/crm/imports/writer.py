@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 
-from lte.crm import services
 from lte.crm.imports.readers import RawRow, quote
 from lte.crm.imports.rows import Prepared, _validated, describe, prepare
 from lte.crm.models import Contact, ContactLookup, Note
-from lte.crm.services import UNSET, ContactData
+from lte.crm.services.contacts import ContactData, contact_create, contact_create_many, contact_update
+from lte.crm.services.duplicates import DUPLICATE_KINDS
+from lte.crm.services.normalise import UNSET
+from lte.crm.services.notes import note_create
 from lte.crm.text import fold
 from lte.vault.blind import blind_index
 
@@ -254,12 +256,12 @@ class _Batch:
                 pending[d].append(merged)
 
     def _existing(self, digests: set[str]) -> dict[str, list]:
-        """digest -> ids of the owner's contacts holding it (services.find_duplicates, for many rows at once)."""
+        """digest -> ids of the owner's contacts holding it (find_duplicates, for many rows at once)."""
         found: dict[str, list] = {}
         wanted = sorted(digests)
         for start in range(0, len(wanted), 900):
             query = ContactLookup.objects.owned_by(self.owner).filter(
-                kind__in=services.DUPLICATE_KINDS, digest__in=wanted[start:start + 900])
+                kind__in=DUPLICATE_KINDS, digest__in=wanted[start:start + 900])
             for digest, contact_id in query.order_by("contact__created_at").values_list("digest", "contact_id"):
                 if contact_id not in found.setdefault(digest, []):
                     found[digest].append(contact_id)
@@ -272,7 +274,7 @@ class _Batch:
         return {c.pk: _Snapshot.of(c) for c in contacts}
 
     def _update(self, snapshots: dict[Any, _Snapshot], contact_id, p: Prepared) -> None:
-        """Fills in an existing contact through services.contact_update (and note_create), in a savepoint."""
+        """Fills in an existing contact through contact_update (and note_create), in a savepoint."""
         snap = snapshots[contact_id]
         data = _fill(snap, p)
         if p.notes and snap.notes is None:
@@ -281,9 +283,9 @@ class _Batch:
         try:
             with transaction.atomic():  # a savepoint: a refused row leaves nothing behind
                 if _changes(data):
-                    contact = services.contact_update(owner=self.owner, contact_id=contact_id, data=data)
+                    contact = contact_update(owner=self.owner, contact_id=contact_id, data=data)
                 for body in notes:
-                    services.note_create(owner=self.owner, contact_id=contact_id, body=body)
+                    note_create(owner=self.owner, contact_id=contact_id, body=body)
         except ValidationError as exc:
             self.error(p.number, describe(exc), p.display)
             self.result.skipped += 1
@@ -336,11 +338,11 @@ class _Batch:
             for p in new:
                 try:
                     with transaction.atomic():
-                        contact = services.contact_create(owner=self.owner, data=p.data, contact_id=p.contact.pk)
+                        contact = contact_create(owner=self.owner, data=p.data, contact_id=p.contact.pk)
                         if p.times:
                             Contact.objects.filter(pk=contact.pk).update(**p.times)
                         for body in p.notes:
-                            services.note_create(owner=self.owner, contact=contact, body=body)
+                            note_create(owner=self.owner, contact=contact, body=body)
                 except (ValidationError, DatabaseError) as exc:
                     self.error(p.number, describe(exc) if isinstance(exc, ValidationError)
                                else "the row could not be saved.", p.display)
@@ -349,14 +351,14 @@ class _Batch:
                     self.result.created += 1
 
     def _bulk_create(self, new: list[Prepared]) -> None:
-        """services.contact_create_many: what contact_create writes, for the whole batch at once."""
+        """contact_create_many: what contact_create writes, for the whole batch at once."""
         archive = self.run.plan.get("archive", False)
         for p in new:
             for name, value in p.times.items():  # our export's own times come back with the contact
                 setattr(p.contact, name, value)
         # A customer's reorder reminder is made as contact_create makes it, except from our ZIP, whose
         # followups.csv brings the reminders back themselves.
-        services.contact_create_many(owner=self.owner, contacts=[p.contact for p in new],
+        contact_create_many(owner=self.owner, contacts=[p.contact for p in new],
                                      tags=[p.tags for p in new], notes=[p.notes for p in new],
                                      reminders=not archive, known_tags=self.run.known_tags(),
                                      indexes=[p.index for p in new])

@@ -23,8 +23,11 @@ from django.utils import timezone
 
 from lte.accounts.models import ApiToken
 from lte.accounts.services import api_token_create
-from lte.crm import services
 from lte.crm.models import Contact
+from lte.crm.services.contacts import contact_create
+from lte.crm.services.followups import followup_create
+from lte.crm.services.messages import message_log
+from lte.crm.services.notes import note_create
 from lte.crm.tests.test_ownership import FACTORIES, ApiOperation, World, api_body, make_contact, walk_api
 
 API = "/api/v1"
@@ -147,7 +150,7 @@ def test_it_takes_a_contact_field_at_its_limit_and_refuses_one_past_it(api, alic
     ("/followups", "title", 200, {"due_at": "2030-01-01T10:00:00Z"}),
 ])
 def test_it_takes_a_text_at_its_limit_and_refuses_one_past_it(api, alice, path, field, limit, extra):
-    contact = services.contact_create(owner=alice, first_name="Ana")
+    contact = contact_create(owner=alice, first_name="Ana")
     url = API + path.format(contact=contact.pk)
     extra = {**extra, "contact_id": str(contact.pk)} if path == "/followups" else extra
     response = send_json(api, "POST", url, {**extra, field: "é" * limit})
@@ -159,9 +162,9 @@ def test_it_takes_a_text_at_its_limit_and_refuses_one_past_it(api, alice, path, 
 
 
 def test_it_refuses_an_overlong_note_or_title_on_edit(api, alice):
-    contact = services.contact_create(owner=alice, first_name="Ana")
-    note = services.note_create(owner=alice, contact_id=contact.pk, body="hello")
-    followup = services.followup_create(owner=alice, contact_id=contact.pk, title="Call",
+    contact = contact_create(owner=alice, first_name="Ana")
+    note = note_create(owner=alice, contact_id=contact.pk, body="hello")
+    followup = followup_create(owner=alice, contact_id=contact.pk, title="Call",
                                         due_at=timezone.now() + timedelta(days=1))
     assert_refused(send_json(api, "PATCH", f"{API}/notes/{note.pk}", {"body": "x" * 20_001}))
     assert_refused(send_json(api, "PATCH", f"{API}/followups/{followup.pk}", {"title": "x" * 201}))
@@ -197,7 +200,7 @@ BAD_CONTACT_FIELDS = [
 @pytest.mark.parametrize(("field", "value"), BAD_CONTACT_FIELDS,
                          ids=[f"{f}={str(v)[:24]!r}" for f, v in BAD_CONTACT_FIELDS])
 def test_it_refuses_a_bad_contact_field_and_stores_nothing(api, alice, field, value):
-    existing = services.contact_create(owner=alice, first_name="Keep", emails=["keep@example.com"])
+    existing = contact_create(owner=alice, first_name="Keep", emails=["keep@example.com"])
     before = rows()
     assert_refused(send_json(api, "POST", f"{API}/contacts", {"first_name": "Ana", field: value}))
     assert_refused(send_json(api, "PATCH", f"{API}/contacts/{existing.pk}", {field: value}))
@@ -212,7 +215,7 @@ def test_a_bad_tag_after_good_fields_leaves_nothing_half_written(api, alice):
     assert_refused(send_json(api, "POST", f"{API}/contacts", {"first_name": "Ana", "emails": ["ana@example.com"],
                                                              "phones": ["+34612345678"], "tags": ["ok", "t" * 41]}))
     assert rows() == before
-    contact = services.contact_create(owner=alice, first_name="Bea", tags=["old"])
+    contact = contact_create(owner=alice, first_name="Bea", tags=["old"])
     before = rows()
     assert_refused(send_json(api, "PATCH", f"{API}/contacts/{contact.pk}",
                              {"first_name": "Changed", "emails": ["new@example.com"], "tags": ["new", "t" * 41]}))
@@ -231,7 +234,7 @@ def test_a_bad_tag_after_good_fields_leaves_nothing_half_written(api, alice):
     {"channel": "sms", "contact_id": "00000000-0000-0000-0000-000000000000"}, {"channel": "sms", "x": 1},
 ], ids=repr)
 def test_it_refuses_a_bad_message_and_logs_nothing(api, alice, body):
-    contact = services.contact_create(owner=alice, first_name="Ana")
+    contact = contact_create(owner=alice, first_name="Ana")
     before = rows()
     assert_refused(send_json(api, "POST", f"{API}/contacts/{contact.pk}/messages", body))
     assert rows() == before
@@ -244,8 +247,8 @@ def test_it_refuses_a_bad_message_and_logs_nothing(api, alice, body):
     {"contact_id": None}, {"kind": "reorder"}, {"owner": "x"},
 ], ids=repr)
 def test_it_refuses_a_bad_follow_up_and_changes_nothing(api, alice, change):
-    contact = services.contact_create(owner=alice, first_name="Ana")
-    followup = services.followup_create(owner=alice, contact_id=contact.pk, title="Call",
+    contact = contact_create(owner=alice, first_name="Ana")
+    followup = followup_create(owner=alice, contact_id=contact.pk, title="Call",
                                         due_at=timezone.now() + timedelta(days=1))
     before = rows()
     full = {"contact_id": str(contact.pk), "due_at": "2030-01-01T10:00:00Z", "title": "Call", **change}
@@ -259,8 +262,8 @@ def test_it_refuses_a_bad_follow_up_and_changes_nothing(api, alice, change):
 @pytest.mark.parametrize("body", [{"body": ""}, {"body": " \n\t "}, {"body": None}, {"body": 1}, {"body": ["x"]},
                                   {"body": "a\x00b"}, {}, {"body": "x", "contact_id": "x"}], ids=repr)
 def test_it_refuses_a_bad_note_and_keeps_the_old_one(api, alice, body):
-    contact = services.contact_create(owner=alice, first_name="Ana")
-    note = services.note_create(owner=alice, contact_id=contact.pk, body="original")
+    contact = contact_create(owner=alice, first_name="Ana")
+    note = note_create(owner=alice, contact_id=contact.pk, body="original")
     before = rows()
     assert_refused(send_json(api, "POST", f"{API}/contacts/{contact.pk}/notes", body))
     assert_refused(send_json(api, "PATCH", f"{API}/notes/{note.pk}", body))
@@ -407,7 +410,7 @@ def test_a_hostile_query_string_is_never_a_5xx(api, world, op):
 @pytest.mark.parametrize("sort", ["name", "-created", "created", "-last_contacted"])
 def test_a_forged_cursor_is_refused_or_ignored_never_a_5xx(api, alice, sort):
     for i in range(3):
-        services.contact_create(owner=alice, first_name=f"P{i}")
+        contact_create(owner=alice, first_name=f"P{i}")
     for forged in forged_cursors(sort):
         response = api.get(f"{API}/contacts", {"sort": sort, "cursor": forged})
         assert_no_5xx(response, (sort, forged))
@@ -456,7 +459,7 @@ def test_json_answers_escape_nothing_a_client_would_have_to_undo(api):
 
 
 def test_it_keeps_whitespace_inside_a_note(api, alice):
-    contact = services.contact_create(owner=alice, first_name="Ana")
+    contact = contact_create(owner=alice, first_name="Ana")
     text = "line one\n\n    indented\ttab\r\nwindows line"
     note = send_json(api, "POST", f"{API}/contacts/{contact.pk}/notes", {"body": text}).json()
     assert note["body"] == text
@@ -537,7 +540,7 @@ def test_the_sweep_never_gets_a_5xx_from_a_hostile_upload(api, world, op):
 @pytest.mark.parametrize("params", [{"q": "a\x00b"}, {"tag": "a\x00"}, {"stage": "\x00"},
                                     {"cursor": cursor("name", "a\x00b", NIL)}], ids=["q", "tag", "stage", "cursor"])
 def test_a_nul_in_the_query_string_is_never_a_5xx(api, world, params):
-    services.contact_create(owner=world.alice, first_name="Ana")
+    contact_create(owner=world.alice, first_name="Ana")
     assert_no_5xx(api.get(f"{API}/contacts", params), params)
     page = world.alice_client.get("/app/contacts/", params)  # the contacts page runs the same query
     assert page.status_code < 500, (params, page.status_code)
@@ -574,8 +577,8 @@ CALENDAR_EDGES = ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+14:00"]  # o
 @pytest.mark.parametrize("due_at", CALENDAR_EDGES)
 def test_a_follow_up_due_beyond_the_calendar_is_a_4xx(api, alice, due_at):
     """Was a 500 (OverflowError)."""
-    contact = services.contact_create(owner=alice, first_name="Ana")
-    followup = services.followup_create(owner=alice, contact_id=contact.pk, title="x",
+    contact = contact_create(owner=alice, first_name="Ana")
+    followup = followup_create(owner=alice, contact_id=contact.pk, title="x",
                                         due_at=timezone.now() + timedelta(days=1))
     before = rows()
     assert_refused(send_json(api, "POST", f"{API}/followups", {"contact_id": str(contact.pk), "title": "x",
@@ -586,7 +589,7 @@ def test_a_follow_up_due_beyond_the_calendar_is_a_4xx(api, alice, due_at):
 
 def test_a_message_sent_before_the_calendar_is_a_4xx(api, alice):
     """Was a 500 (OverflowError)."""
-    contact = services.contact_create(owner=alice, first_name="Ana")
+    contact = contact_create(owner=alice, first_name="Ana")
     before = rows()
     assert_refused(send_json(api, "POST", f"{API}/contacts/{contact.pk}/messages",
                              {"channel": "sms", "sent_at": "0001-01-01T00:00:00+14:00"}))
@@ -595,16 +598,16 @@ def test_a_message_sent_before_the_calendar_is_a_4xx(api, alice):
 
 @pytest.mark.parametrize("sent_at", CALENDAR_EDGES)
 def test_a_message_corrected_beyond_the_calendar_is_a_4xx(api, alice, sent_at):
-    """Was a 500 (OverflowError in services.message_update)."""
-    contact = services.contact_create(owner=alice, first_name="Ana")
-    message = services.message_log(owner=alice, contact_id=contact.pk, channel="sms", body="hi")
+    """Was a 500 (OverflowError in message_update)."""
+    contact = contact_create(owner=alice, first_name="Ana")
+    message = message_log(owner=alice, contact_id=contact.pk, channel="sms", body="hi")
     assert_refused(send_json(api, "PATCH", f"{API}/messages/{message.pk}", {"sent_at": sent_at}))
 
 
 def test_a_message_cannot_be_corrected_into_the_future(api, alice):
     """Was accepted: PATCH /messages/{id} skipped the 'is in the future' check that logging a message has."""
-    contact = services.contact_create(owner=alice, first_name="Ana")
-    message = services.message_log(owner=alice, contact_id=contact.pk, channel="sms", body="hi")
+    contact = contact_create(owner=alice, first_name="Ana")
+    message = message_log(owner=alice, contact_id=contact.pk, channel="sms", body="hi")
     assert_refused(send_json(api, "PATCH", f"{API}/messages/{message.pk}", {"sent_at": "2999-01-01T00:00:00Z"}))
 
 
@@ -612,7 +615,7 @@ def test_a_message_cannot_be_corrected_into_the_future(api, alice):
 @pytest.mark.parametrize("value", CALENDAR_EDGES)
 def test_a_cursor_at_the_edge_of_the_calendar_is_a_4xx(api, alice, sort, value):
     """Was a 500 (OverflowError in the query)."""
-    services.contact_create(owner=alice, first_name="Ana")
+    contact_create(owner=alice, first_name="Ana")
     response = api.get(f"{API}/contacts", {"sort": sort, "cursor": cursor(sort, value, NIL)})
     assert_refused(response)
 

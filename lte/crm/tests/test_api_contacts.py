@@ -12,8 +12,11 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from lte.crm import services
 from lte.crm.models import Contact, ContactLookup, FollowUp
+from lte.crm.services.contacts import contact_create
+from lte.crm.services.duplicates import find_duplicates
+from lte.crm.services.messages import message_log
+from lte.crm.services.stages import stage_rename
 from lte.test import bearer_client, make_user
 
 API = "/api/v1"
@@ -323,12 +326,12 @@ def crowd(alice) -> set[str]:
     moment = timezone.now() - timedelta(days=3)
     for i in range(230):
         first = ["Ana", "Bea", "Zoë", "Éva", ""][i % 5]
-        contact = services.contact_create(owner=alice, first_name=first, last_name=["Ruiz", "Ruiz", "Lee"][i % 3],
+        contact = contact_create(owner=alice, first_name=first, last_name=["Ruiz", "Ruiz", "Lee"][i % 3],
                                           emails=[] if first else [f"p{i}@example.com"])
         if i % 4 == 0:
-            services.message_log(owner=alice, contact_id=contact.pk, channel="call", sent_at=moment)
+            message_log(owner=alice, contact_id=contact.pk, channel="call", sent_at=moment)
         elif i % 7 == 0:
-            services.message_log(owner=alice, contact_id=contact.pk, channel="sms",
+            message_log(owner=alice, contact_id=contact.pk, channel="sms",
                                  sent_at=moment - timedelta(minutes=i))
         ids.add(str(contact.pk))
     return ids
@@ -657,7 +660,7 @@ def test_it_allows_a_duplicate_email_and_finds_both_by_blind_index(api, alice):
     first = new_contact(api, first_name="Ana", emails=["ana@example.com"])["id"]
     second = new_contact(api, first_name="Ana twin", emails=["ANA@Example.com"])["id"]
     assert set(found(api, q="ana@example.com")[1]) == {first, second}
-    duplicates = services.find_duplicates(owner=alice, emails=["ana@example.com"])
+    duplicates = find_duplicates(owner=alice, emails=["ana@example.com"])
     assert {str(c.pk) for c in duplicates} == {first, second}
     stored = list(ContactLookup.objects.owned_by(alice).values_list("digest", flat=True))
     assert stored and not any("ana" in digest.lower() for digest in stored)
@@ -705,7 +708,7 @@ def test_it_hides_alices_contacts_from_her_team_leader(api, db):
 
 
 def test_the_stage_slugs_are_each_accounts_own(api, bob_api, alice):
-    services.stage_rename(owner=alice, slug="customer", name="Happy customer")
+    stage_rename(owner=alice, slug="customer", name="Happy customer")
     assert {s["name"] for s in get(bob_api, "/stages").json()} >= {"Customer"}
     assert "Happy customer" not in {s["name"] for s in get(bob_api, "/stages").json()}
 

@@ -15,8 +15,11 @@ from django.test import Client
 from django.utils import timezone
 from django.utils.html import escape
 
-from lte.crm import duplicates, services
 from lte.crm.models import Contact, DuplicateDismissal, Note
+from lte.crm.services import duplicates
+from lte.crm.services.contacts import ContactData, contact_create, contact_delete, contact_update
+from lte.crm.services.duplicates import contact_merge, duplicate_dismiss, pair_page
+from lte.crm.services.notes import note_create
 from lte.crm.tests.test_pages import assert_csp_clean, reload
 from lte.test import bearer_client
 from lte.vault.context import acting_for
@@ -31,7 +34,7 @@ PHONE = "+14155550100"
 def make(owner, first: str, last: str = "", *, days_ago: int = 0, **fields) -> Contact:
     """A contact made through the real service, `days_ago` days back (the older one is kept by a plain Merge)."""
     with time_machine.travel(timezone.now() - timedelta(days=days_ago), tick=False):
-        return services.contact_create(owner=owner, first_name=first, last_name=last, **fields)
+        return contact_create(owner=owner, first_name=first, last_name=last, **fields)
 
 
 def page(client: Client, url: str = PAGE) -> str:
@@ -50,7 +53,7 @@ def dismiss_url(one, two) -> str:
 
 def pairs_of(owner) -> list[tuple[set, set]]:
     with acting_for(owner.pk):
-        found = duplicates.pair_page(owner, limit=1000)
+        found = pair_page(owner, limit=1000)
     return [({p.first.first_name, p.second.first_name}, p.shared) for p in found.items if p.first and p.second]
 
 
@@ -174,8 +177,8 @@ def test_it_merges_from_the_page_keeping_every_value_of_both(alice_client, alice
                  tags=["vip"], days_ago=5)
     newer = make(alice, "Ana", "S.", phones=[PHONE, "+34612345678"], emails=["ana@work.example"],
                  address="2 High St, Springfield", tags=["gym"], company="Acme")
-    services.note_create(owner=alice, contact_id=older.pk, body="Likes the green tea")
-    services.note_create(owner=alice, contact_id=newer.pk, body="Asked about the starter kit")
+    note_create(owner=alice, contact_id=older.pk, body="Likes the green tea")
+    note_create(owner=alice, contact_id=newer.pk, body="Asked about the starter kit")
     html = page(alice_client)
     assert f'action="{merge_url(older, newer)}"' in html  # the plain Merge keeps the older one
     response = alice_client.post(merge_url(older, newer), {"next": PAGE})
@@ -228,9 +231,9 @@ def test_not_the_same_person_hides_the_pair_on_both_pages_and_survives(alice_cli
     assert "Possible duplicates" not in page(alice_client, f"/app/contacts/{bea.pk}/")
     # It survives a re-index of both contacts and a new session.
     with acting_for(alice.pk):
-        services.contact_update(owner=alice, contact_id=bea.pk,
-                                data=services.ContactData(phones=[PHONE, "+34612345678"]))
-        services.contact_update(owner=alice, contact_id=ana.pk, data=services.ContactData(first_name="Ana María"))
+        contact_update(owner=alice, contact_id=bea.pk,
+                                data=ContactData(phones=[PHONE, "+34612345678"]))
+        contact_update(owner=alice, contact_id=ana.pk, data=ContactData(first_name="Ana María"))
     fresh = Client()
     fresh.force_login(alice)
     assert "Bea" not in page(fresh).split("</nav>", 2)[-1]
@@ -241,17 +244,17 @@ def test_not_the_same_person_hides_the_pair_on_both_pages_and_survives(alice_cli
 
 def test_it_remembers_a_pair_once_in_canonical_order(alice):
     ana, bea = make(alice, "Ana", phones=[PHONE]), make(alice, "Bea", phones=[PHONE])
-    services.duplicate_dismiss(owner=alice, contact_id=ana.pk, other_id=bea.pk)
-    services.duplicate_dismiss(owner=alice, contact_id=bea.pk, other_id=ana.pk)
+    duplicate_dismiss(owner=alice, contact_id=ana.pk, other_id=bea.pk)
+    duplicate_dismiss(owner=alice, contact_id=bea.pk, other_id=ana.pk)
     [row] = DuplicateDismissal.objects.owned_by(alice)
     assert (row.contact_a_id, row.contact_b_id) == tuple(sorted([ana.pk, bea.pk]))
     with pytest.raises(ValidationError):
-        services.duplicate_dismiss(owner=alice, contact_id=ana.pk, other_id=ana.pk)
+        duplicate_dismiss(owner=alice, contact_id=ana.pk, other_id=ana.pk)
 
 
 def test_it_lists_dismissed_pairs_and_can_suggest_them_again(alice_client, alice):
     ana, bea = make(alice, "Ana", phones=[PHONE]), make(alice, "Bea", phones=[PHONE])
-    services.duplicate_dismiss(owner=alice, contact_id=ana.pk, other_id=bea.pk)
+    duplicate_dismiss(owner=alice, contact_id=ana.pk, other_id=bea.pk)
     assert pairs_of(alice) == []
     listed = page(alice_client, PAGE + "?show=dismissed")
     first, second = sorted([ana, bea], key=lambda c: c.pk)
@@ -267,20 +270,20 @@ def test_a_dismissal_goes_with_either_contact_and_follows_a_merge(alice):
     ana = make(alice, "Ana", phones=[PHONE], days_ago=3)
     bea = make(alice, "Bea", phones=[PHONE], days_ago=2)
     ana_again = make(alice, "Ana", "Silva", phones=[PHONE], emails=["ana@example.com"])
-    services.duplicate_dismiss(owner=alice, contact_id=ana.pk, other_id=bea.pk)
-    services.duplicate_dismiss(owner=alice, contact_id=ana_again.pk, other_id=bea.pk)
+    duplicate_dismiss(owner=alice, contact_id=ana.pk, other_id=bea.pk)
+    duplicate_dismiss(owner=alice, contact_id=ana_again.pk, other_id=bea.pk)
     # Ana is merged into her newer card: Bea is still not her.
     with acting_for(alice.pk):
-        services.contact_merge(owner=alice, keep_id=ana_again.pk, merge_id=ana.pk)
+        contact_merge(owner=alice, keep_id=ana_again.pk, merge_id=ana.pk)
     assert pairs_of(alice) == []
     assert DuplicateDismissal.objects.count() == 1
-    services.contact_delete(owner=alice, contact_id=bea.pk)
+    contact_delete(owner=alice, contact_id=bea.pk)
     assert not DuplicateDismissal.objects.exists()
 
 
 def test_the_dismissals_are_in_the_export(alice_client, alice):
     ana, bea = make(alice, "Ana", phones=[PHONE]), make(alice, "Bea", phones=[PHONE])
-    services.duplicate_dismiss(owner=alice, contact_id=ana.pk, other_id=bea.pk)
+    duplicate_dismiss(owner=alice, contact_id=ana.pk, other_id=bea.pk)
     response = alice_client.get(API + "me/export")
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     [row] = csv.DictReader(io.StringIO(archive.read("duplicate_dismissals.csv").decode("utf-8-sig")))
@@ -305,7 +308,7 @@ def test_bob_never_sees_alices_pairs_and_cant_merge_or_dismiss_them(bob_client, 
     assert Contact.objects.owned_by(alice).count() == 2 and not DuplicateDismissal.objects.exists()
     assert pairs_of(alice) == [({"Anastasia", "Beatrix"}, {"phone"})]
     with pytest.raises(Contact.DoesNotExist):
-        services.duplicate_dismiss(owner=bob, contact_id=ana.pk, other_id=bea.pk)
+        duplicate_dismiss(owner=bob, contact_id=ana.pk, other_id=bea.pk)
 
 
 # --- The API -------------------------------------------------------------------------------------------------

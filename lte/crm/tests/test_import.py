@@ -19,9 +19,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone
 
-from lte.crm import imports, queries, services, tasks
+from lte.crm import imports, queries, tasks
 from lte.crm.imports import jobs, limits, sniff, writer
 from lte.crm.models import Contact, ContactLookup, ContactToken, FollowUp, ImportJob, Note, Tag
+from lte.crm.services.contacts import contact_create, contact_delete
+from lte.crm.services.duplicates import find_duplicates
+from lte.crm.services.index import e164_national_digits, national_digits
 from lte.vault.context import acting_for
 
 pytestmark = pytest.mark.django_db
@@ -111,17 +114,17 @@ def _empty_imports_dir():
 def test_it_reimports_our_own_export_losslessly(alice, bob):
     from lte.privacy.exports import zip_stream
 
-    services.contact_create(
+    contact_create(
         owner=alice, first_name="Zoë", last_name="O’Brien", emails=["zoe@example.com", "Z.OBrien@Example.org"],
         phones=["+34612345678", "+14155550100"], address="Calle Mayor 1\n28013 Madrid", birthday=date(1985, 3, 14),
         source="referral", stage="customer", tags=["VIP", "Friends"], customer_since=date(2024, 1, 2),
         reorder_every_days=30, social={"instagram": "@zoe"})
-    services.contact_create(owner=alice, first_name="=SUM(A1:A9)", last_name="+cmd|' /C calc'!A0",
+    contact_create(owner=alice, first_name="=SUM(A1:A9)", last_name="+cmd|' /C calc'!A0",
                             phones=["+447700900123"], tags=["@home", "-minus", "=x"], source="-")
-    services.contact_create(owner=alice, first_name="'Tis", last_name="O'Neil", emails=["tis@example.com"])
-    services.contact_create(owner=alice, first_name="🌟 Lucía", last_name="مريم", tags=["💄"],
+    contact_create(owner=alice, first_name="'Tis", last_name="O'Neil", emails=["tis@example.com"])
+    contact_create(owner=alice, first_name="🌟 Lucía", last_name="مريم", tags=["💄"],
                             address="שדרות רוטשילד 1, תל אביב")
-    services.contact_create(owner=alice, emails=["only@example.com"], stage="not-now")
+    contact_create(owner=alice, emails=["only@example.com"], stage="not-now")
     archive = zipfile.ZipFile(io.BytesIO(b"".join(zip_stream(alice))))
     exported = archive.read("contacts.csv")
 
@@ -537,7 +540,7 @@ def test_emoji_and_right_to_left_text_arrive_intact(alice):
 def test_a_row_with_the_same_name_and_an_email_or_phone_fills_the_contact_in(alice):
     alice.country = "ES"
     alice.save(update_fields=["country"])
-    existing = services.contact_create(owner=alice, first_name="Ana", last_name="Silva", emails=["ana@example.com"],
+    existing = contact_create(owner=alice, first_name="Ana", last_name="Silva", emails=["ana@example.com"],
                                        phones=["+34612345678"], tags=["vip"], address="Calle 0")
     data = ("Name,Email,Phone,Address,Tags,Notes\n"
             "Ana Silva,ANA@EXAMPLE.COM,+34698765432,Calle 1,new,first note\n"  # same email (domain case differs)
@@ -560,7 +563,7 @@ def test_a_row_with_the_same_name_and_an_email_or_phone_fills_the_contact_in(ali
 def test_people_who_share_a_phone_or_an_email_stay_two(alice):
     alice.country = "US"
     alice.save(update_fields=["country"])
-    maria = services.contact_create(owner=alice, first_name="Maria", last_name="Lopez", phones=["(312) 555-0100"],
+    maria = contact_create(owner=alice, first_name="Maria", last_name="Lopez", phones=["(312) 555-0100"],
                                     address="1 Elm St")
     data = HEADER + ("Carlos,Lopez,,(312) 555-0100,2 Oak Ave,,,,\n"  # the household's landline
                      "Team,Inbox,maria@example.com,,,,,,\n"
@@ -572,7 +575,7 @@ def test_people_who_share_a_phone_or_an_email_stay_two(alice):
     assert one(alice, pk=maria.pk)["address"] == "1 Elm St"  # Maria is untouched
     carlos = one(alice, first_name="Carlos")
     assert carlos["phones"] == ["+13125550100"] and carlos["address"] == "2 Oak Ave"
-    twins = services.find_duplicates(owner=alice, phones=["+13125550100"])
+    twins = find_duplicates(owner=alice, phones=["+13125550100"])
     assert {c.first_name for c in twins} == {"Maria", "Carlos"}  # listed as possible duplicates, not merged
 
 
@@ -617,7 +620,7 @@ def test_two_rows_for_one_person_in_one_batch_merge_before_anything_is_written(a
 
 
 def test_duplicates_are_found_only_among_the_owners_contacts(alice, bob):
-    services.contact_create(owner=bob, first_name="Ana", emails=["ana@example.com"])
+    contact_create(owner=bob, first_name="Ana", emails=["ana@example.com"])
     job = imported(alice, HEADER + "Ana,,ana@example.com,,,,,,\n")
     assert_counts(job, created=1)
     assert len(contacts_of(bob)) == 1 and len(contacts_of(alice)) == 1
@@ -698,9 +701,9 @@ def test_a_bulk_imported_contact_is_indistinguishable_from_one_made_by_contact_c
     fields = {"first_name": "Zoë Ann", "last_name": "O’Brien-Smith", "emails": ["Zoe@Example.COM", "z@example.org"],
               "phones": ["07700 900123", "+1 (415) 555-0100"], "address": "1 High St", "birthday": date(1980, 1, 2),
               "source": "event", "tags": ["VIP", "Yoga"], "stage": stage, "reorder_every_days": 45}
-    by_hand = services.contact_create(owner=alice, **fields)
+    by_hand = contact_create(owner=alice, **fields)
     expected = state(alice, by_hand.pk)
-    services.contact_delete(owner=alice, contact_id=by_hand.pk)
+    contact_delete(owner=alice, contact_id=by_hand.pk)
     data = (HEADER.rstrip() + ",reorder_every_days\n"
             + "Zoë Ann,O’Brien-Smith,Zoe@Example.COM | z@example.org,07700 900123 | +1 (415) 555-0100,1 High St,"
             + f"1980-01-02,event,{stage},VIP | Yoga,45\n")
@@ -716,13 +719,13 @@ def test_a_bulk_imported_contact_is_indistinguishable_from_one_made_by_contact_c
 
 
 def test_the_batched_duplicate_search_agrees_with_find_duplicates(alice):
-    ana = services.contact_create(owner=alice, first_name="Ana", emails=["ana@example.com"], phones=["+34612345678"])
-    services.contact_create(owner=alice, first_name="Luis", emails=["luis@example.com"])
-    found = services.find_duplicates(owner=alice, emails=["ana@example.com"], phones=["+34612345678"])
+    ana = contact_create(owner=alice, first_name="Ana", emails=["ana@example.com"], phones=["+34612345678"])
+    contact_create(owner=alice, first_name="Luis", emails=["luis@example.com"])
+    found = find_duplicates(owner=alice, emails=["ana@example.com"], phones=["+34612345678"])
     assert [c.pk for c in found] == [ana.pk]
     job = imported(alice, HEADER + "ana,,,+34612345678,,,,,\nX,,ana@example.com,,,,,,\n")
     assert_counts(job, created=1, skipped=1)  # the same name and phone is Ana; X shares her email but is X
-    assert {c.first_name for c in services.find_duplicates(owner=alice, emails=["ana@example.com"])} == {"Ana", "X"}
+    assert {c.first_name for c in find_duplicates(owner=alice, emails=["ana@example.com"])} == {"Ana", "X"}
 
 
 # --- Jobs: retries, resumption, cancellation, failure ---------------------------------------------------
@@ -903,7 +906,7 @@ def test_the_fast_national_digits_agree_with_the_services_for_every_country():
                 numbers.append(phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164))
     assert len(numbers) > 400 and "+390212345678" in numbers  # Italy's leading zero among them
     for number in numbers:
-        assert services.e164_national_digits(number) == services.national_digits(number), number
+        assert e164_national_digits(number) == national_digits(number), number
 
 
 def test_the_real_flow_with_real_commits_queues_and_runs_the_job_by_itself(transactional_db):

@@ -228,13 +228,14 @@ def test_the_imported_contacts_are_the_callers_own(alice, bob, django_capture_on
 
 
 def test_our_export_zip_is_accepted_by_the_api_and_comes_back(alice, bob, django_capture_on_commit_callbacks):
-    from lte.crm import services
     from lte.crm.models import Note
+    from lte.crm.services.contacts import contact_create
+    from lte.crm.services.notes import note_create
 
     with acting_for(alice.pk):
-        ana = services.contact_create(owner=alice, first_name="Ana", last_name="Silva", company="Acme",
-                                      phones=["+34612345678"], birthday="--07-19")
-        services.note_create(owner=alice, contact=ana, body="Likes tea, and cake")
+        ana = contact_create(owner=alice, first_name="Ana", last_name="Silva", company="Acme",
+                             phones=["+34612345678"], birthday="--07-19")
+        note_create(owner=alice, contact=ana, body="Likes tea, and cake")
     exported = bearer_client(alice).get("/api/v1/me/export")
     assert exported.status_code == 200
     data = b"".join(exported.streaming_content) if exported.streaming else exported.content

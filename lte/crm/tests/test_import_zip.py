@@ -14,8 +14,14 @@ from django.core.exceptions import ValidationError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lte.crm import services
 from lte.crm.models import Contact, FollowUp, Message, MessageTemplate, Note, Stage, StageChange
+from lte.crm.services.contacts import contact_create, contact_set_stage
+from lte.crm.services.followups import followup_create, followup_update
+from lte.crm.services.messages import message_log
+from lte.crm.services.notes import note_create
+from lte.crm.services.stages import stage_rename
+from lte.crm.services.tags import tags_for
+from lte.crm.services.templates import template_save
 from lte.crm.tests.test_import import imported, start
 from lte.privacy.exports import zip_stream
 from lte.vault.context import acting_for
@@ -57,8 +63,8 @@ def seller_data(owner) -> None:
 
 
 def _seller_data(owner) -> None:
-    services.stage_rename(owner=owner, slug="customer", name="Client")
-    zoe = services.contact_create(
+    stage_rename(owner=owner, slug="customer", name="Client")
+    zoe = contact_create(
         owner=owner, first_name="Zoë", last_name="O’Brien", company="Acme, Inc.", job_title="Buyer",
         emails=["zoe@example.com", "Z.OBrien@Example.org"], email_labels=["home", "work"],
         phones=["+34612345678", "+14155550100"], phone_labels=["mobile", ""],
@@ -66,28 +72,28 @@ def _seller_data(owner) -> None:
         urls=[{"label": "instagram", "value": "https://instagram.com/zoe"}], birthday=date(1985, 3, 14),
         source="referral", stage="customer", tags=["VIP", "Friends"], customer_since=date(2024, 1, 2),
         reorder_every_days=30, social={"instagram": "@zoe"})
-    household = services.contact_create(owner=owner, first_name="Carlos", last_name="O’Brien",
+    household = contact_create(owner=owner, first_name="Carlos", last_name="O’Brien",
                                         phones=["+34612345678"], birthday="--07-19")  # shares Zoë's number
-    services.contact_create(owner=owner, first_name="=SUM(A1:A9)", last_name="+cmd|' /C calc'!A0",
+    contact_create(owner=owner, first_name="=SUM(A1:A9)", last_name="+cmd|' /C calc'!A0",
                             phones=["+447700900123"], tags=["@home", "-minus", "=x"], source="-")
-    services.contact_create(owner=owner, first_name="🌟 Lucía", last_name="مريم", tags=["💄"],
+    contact_create(owner=owner, first_name="🌟 Lucía", last_name="مريم", tags=["💄"],
                             address="שדרות רוטשילד 1, תל אביב")
-    services.note_create(owner=owner, contact=zoe, body="Met at the fair, likes tea.\n“Call after 6”, she said")
-    services.note_create(owner=owner, contact=household, body="=1+1")
-    services.message_log(owner=owner, contact_id=zoe.pk, channel="whatsapp", body="Hola 👋, ¿qué tal?",
+    note_create(owner=owner, contact=zoe, body="Met at the fair, likes tea.\n“Call after 6”, she said")
+    note_create(owner=owner, contact=household, body="=1+1")
+    message_log(owner=owner, contact_id=zoe.pk, channel="whatsapp", body="Hola 👋, ¿qué tal?",
                          sent_at=datetime(2026, 11, 1, 10, 0, tzinfo=UTC))
-    services.message_log(owner=owner, contact_id=household.pk, channel="call", direction="in", body="")
-    services.followup_create(owner=owner, contact_id=zoe.pk, title="Send the catalogue",
+    message_log(owner=owner, contact_id=household.pk, channel="call", direction="in", body="")
+    followup_create(owner=owner, contact_id=zoe.pk, title="Send the catalogue",
                              due_at=datetime(2026, 12, 24, 9, 0, tzinfo=UTC))
-    done = services.followup_create(owner=owner, contact_id=household.pk, title="Ask about the party",
+    done = followup_create(owner=owner, contact_id=household.pk, title="Ask about the party",
                                     due_at=datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
-    services.followup_update(owner=owner, followup_id=done.pk, done=True)
-    services.contact_set_stage(owner=owner, contact_id=household.pk, stage="presented")
-    services.template_save(owner=owner, name="Hello, again", body="Hi {first_name}, “how are you?”", channel="sms")
-    services.template_save(owner=owner, name="Email", body="Dear {full_name},\n\nThanks!", channel="email",
+    followup_update(owner=owner, followup_id=done.pk, done=True)
+    contact_set_stage(owner=owner, contact_id=household.pk, stage="presented")
+    template_save(owner=owner, name="Hello, again", body="Hi {first_name}, “how are you?”", channel="sms")
+    template_save(owner=owner, name="Email", body="Dear {full_name},\n\nThanks!", channel="email",
                            subject="Thanks")
     Stage.objects.create(owner=owner, slug="vip-club", name="VIP club", position=9)
-    services._tags(owner, ["unused tag"])
+    tags_for(owner, ["unused tag"])
 
 
 def test_our_zip_comes_back_whole_into_another_account(alice, bob):
@@ -178,14 +184,14 @@ def test_a_zip_that_is_not_ours_is_refused_and_nothing_is_kept(alice, data, mess
 
 
 def test_a_truncated_export_is_refused(alice):
-    services.contact_create(owner=alice, first_name="Ana")
+    contact_create(owner=alice, first_name="Ana")
     data = export(alice)
     with pytest.raises(ValidationError, match="damaged"):
         start(alice, data[: len(data) // 2], name="x.zip")
 
 
 def test_paths_outside_the_zip_are_never_read_or_written(alice, bob, tmp_path):
-    services.contact_create(owner=alice, first_name="Ana", emails=["ana@example.com"])
+    contact_create(owner=alice, first_name="Ana", emails=["ana@example.com"])
     archive = zipfile.ZipFile(io.BytesIO(export(alice)))
     files = {name: archive.read(name) for name in archive.namelist()}
     files["../evil.csv"] = b"first_name\nEvil\n"
@@ -196,7 +202,7 @@ def test_paths_outside_the_zip_are_never_read_or_written(alice, bob, tmp_path):
 
 
 def test_a_zip_from_another_account_makes_new_contacts_and_never_touches_the_others(alice, bob):
-    ana = services.contact_create(owner=alice, first_name="Ana", emails=["ana@example.com"])
+    ana = contact_create(owner=alice, first_name="Ana", emails=["ana@example.com"])
     data = export(alice)
     job = imported(bob, data, name="x.zip")
     assert job.created == 1
@@ -227,11 +233,11 @@ def test_export_import_export_gives_the_same_data(alice, bob, people):
 
 def make_people(alice, people) -> None:
     for first, last, phone, note in people:
-        contact = services.contact_create(owner=alice, first_name=first.strip()[:100] or "x", last_name=last.strip(),
+        contact = contact_create(owner=alice, first_name=first.strip()[:100] or "x", last_name=last.strip(),
                                           phones=[phone] if phone else [], company=note.strip()[:100])
         if note.strip():
-            services.note_create(owner=alice, contact=contact, body=note)
-        services.message_log(owner=alice, contact_id=contact.pk, channel="sms", body=note,
+            note_create(owner=alice, contact=contact, body=note)
+        message_log(owner=alice, contact_id=contact.pk, channel="sms", body=note,
                              sent_at=datetime.now(UTC) - timedelta(days=1))
 
 

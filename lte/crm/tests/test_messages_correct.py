@@ -5,7 +5,8 @@ from django.test import Client
 
 from lte.accounts.services import api_token_create
 from lte.crm.models import Message
-from lte.crm.services import contact_create, message_log
+from lte.crm.services.contacts import contact_create
+from lte.crm.services.messages import message_log
 from lte.vault.context import acting_for
 
 pytestmark = pytest.mark.django_db

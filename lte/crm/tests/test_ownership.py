@@ -41,8 +41,13 @@ from django.utils import timezone
 from lte.accounts.models import ApiToken
 from lte.accounts.services import api_token_create
 from lte.api.api import api
-from lte.crm import services
-from lte.crm.models import FollowUp, ImportJob
+from lte.crm.models import Contact, FollowUp, ImportJob
+from lte.crm.services.contacts import contact_create
+from lte.crm.services.followups import followup_create
+from lte.crm.services.messages import message_log
+from lte.crm.services.notes import note_create
+from lte.crm.services.stages import stage_rename
+from lte.crm.services.templates import template_save
 from lte.test import PASSWORD, bearer_client, make_user
 from lte.vault.context import acting_for
 from lte.vault.fields import EncryptedField
@@ -274,14 +279,14 @@ def footprint(user) -> dict:
 
 def make_contact(world: World) -> models.Model:
     if "contact" not in world.objects:
-        contact = services.contact_create(
+        contact = contact_create(
             owner=world.alice, first_name=CANARY, last_name="Zoë García", emails=[CANARY_EMAIL],
             phones=[CANARY_PHONE], address="1 Canary Wharf", birthday=date(1990, 5, 17), source="event",
             stage="presented", tags=["vip", "canary-tag"], reorder_every_days=30,
         )
-        services.note_create(owner=world.alice, contact_id=contact.pk, body=CANARY_NOTE)
-        services.message_log(owner=world.alice, contact_id=contact.pk, channel="sms", body=CANARY_NOTE)
-        services.followup_create(owner=world.alice, contact_id=contact.pk, title=f"Call {CANARY}",
+        note_create(owner=world.alice, contact_id=contact.pk, body=CANARY_NOTE)
+        message_log(owner=world.alice, contact_id=contact.pk, channel="sms", body=CANARY_NOTE)
+        followup_create(owner=world.alice, contact_id=contact.pk, title=f"Call {CANARY}",
                                  due_at=timezone.now() + timedelta(days=2))
         world.objects["contact"] = contact
     return world.objects["contact"]
@@ -294,34 +299,34 @@ def contact_target(world: World) -> Target:
 
 def other_contact_target(world: World) -> Target:
     """A second contact of alice's, for routes that take two (merging)."""
-    other = services.contact_create(owner=world.alice, first_name=f"{CANARY} Twin", emails=["twin@example.org"],
+    other = contact_create(owner=world.alice, first_name=f"{CANARY} Twin", emails=["twin@example.org"],
                                     tags=["canary-tag"])
-    services.note_create(owner=world.alice, contact_id=other.pk, body=CANARY_NOTE)
+    note_create(owner=world.alice, contact_id=other.pk, body=CANARY_NOTE)
     return Target(str(other.pk), lambda: row_state(other))
 
 
 def note_target(world: World) -> Target:
     contact = make_contact(world)
-    note = services.note_create(owner=world.alice, contact_id=contact.pk, body=f"{CANARY_NOTE} (2)")
+    note = note_create(owner=world.alice, contact_id=contact.pk, body=f"{CANARY_NOTE} (2)")
     return Target(str(note.pk), lambda: (row_state(note), row_state(contact)))
 
 
 def message_target(world: World) -> Target:
     contact = make_contact(world)
-    message = services.message_log(owner=world.alice, contact_id=contact.pk, channel="whatsapp", direction="in",
+    message = message_log(owner=world.alice, contact_id=contact.pk, channel="whatsapp", direction="in",
                                    body=f"{CANARY_NOTE} (msg)")
     return Target(str(message.pk), lambda: (row_state(message), row_state(contact)))
 
 
 def followup_target(world: World) -> Target:
     contact = make_contact(world)
-    followup = services.followup_create(owner=world.alice, contact_id=contact.pk, title=f"Visit {CANARY}",
+    followup = followup_create(owner=world.alice, contact_id=contact.pk, title=f"Visit {CANARY}",
                                         due_at=timezone.now() + timedelta(days=1))
     return Target(str(followup.pk), lambda: (row_state(followup), row_state(contact)))
 
 
 def template_target(world: World) -> Target:
-    template = services.template_save(owner=world.alice, name=f"{CANARY} opener", body="Hi {first_name}!")
+    template = template_save(owner=world.alice, name=f"{CANARY} opener", body="Hi {first_name}!")
     return Target(str(template.pk), lambda: row_state(template))
 
 
@@ -362,7 +367,7 @@ def import_target(world: World) -> Target:
 def stage_target(world: World) -> Target:
     """Stages are addressed by slug, and every account has the same slugs: bob asking for 'presented' gets
     his own stage, never alice's (renamed here to the canary so a leak would show)."""
-    stage = services.stage_rename(owner=world.alice, slug="presented", name=f"{CANARY} stage")
+    stage = stage_rename(owner=world.alice, slug="presented", name=f"{CANARY} stage")
     return Target(stage.slug, lambda: row_state(stage), shared_name=True)
 
 
@@ -846,7 +851,7 @@ WEB_PAGES = [r for r in WEB_ROUTES if not r.params and not r.is_api and not r.is
 @pytest.mark.parametrize("op", API_LIST_OPERATIONS, ids=str)
 def test_it_keeps_alices_rows_out_of_everyone_elses_api_lists(op, world, others):
     contact = make_contact(world)
-    services.template_save(owner=world.alice, name=f"{CANARY} opener", body="Hi {first_name}!")
+    template_save(owner=world.alice, name=f"{CANARY} opener", body="Hi {first_name}!")
     ids = [str(contact.pk), *(str(n.pk) for n in contact.notes.all()), *(str(f.pk) for f in contact.followups.all())]
     queries = ["", f"?q={CANARY}", f"?q={CANARY_EMAIL}", f"?q={CANARY_PHONE}", "?tag=canary-tag",
                "?stage=presented", "?due=upcoming"]
@@ -889,8 +894,8 @@ def test_it_refuses_bob_a_follow_up_on_alices_contact(world, bob):
 
 def test_it_refuses_to_move_bobs_follow_up_onto_alices_contact(world, bob):
     contact = make_contact(world)
-    bobs_contact = services.contact_create(owner=bob, first_name="Bob's friend")
-    followup = services.followup_create(owner=bob, contact_id=bobs_contact.pk, title="x",
+    bobs_contact = contact_create(owner=bob, first_name="Bob's friend")
+    followup = followup_create(owner=bob, contact_id=bobs_contact.pk, title="x",
                                         due_at=timezone.now() + timedelta(days=1))
     client = session_client(bob)
     url = api_root() + f"followups/{followup.pk}"
@@ -910,8 +915,8 @@ def test_it_never_lets_a_request_choose_the_owner(world, bob, extra):
              for k, v in extra.items()}
     response = client.post(api_root() + "contacts", {"first_name": "Mass", **extra}, content_type="application/json")
     assert response.status_code in (201, 400, 422), response.content
-    assert not services.Contact.objects.owned_by(world.alice).filter(first_name="Mass").exists()
+    assert not Contact.objects.owned_by(world.alice).filter(first_name="Mass").exists()
     bob.refresh_from_db()
     assert not bob.is_staff
     if response.status_code == 201:
-        assert services.Contact.objects.owned_by(bob).filter(pk=response.json()["id"]).exists()
+        assert Contact.objects.owned_by(bob).filter(pk=response.json()["id"]).exists()

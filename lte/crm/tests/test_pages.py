@@ -10,8 +10,14 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from lte.crm import services
 from lte.crm.models import ActivityDay, ActivityGoal, Contact, FollowUp, Stage
+from lte.crm.services.activity import activity_add
+from lte.crm.services.contacts import contact_create
+from lte.crm.services.followups import followup_create, followup_update
+from lte.crm.services.messages import message_log
+from lte.crm.services.notes import note_create
+from lte.crm.services.stages import stages_of
+from lte.crm.services.templates import template_save
 from lte.vault.context import acting_for
 
 pytestmark = pytest.mark.django_db
@@ -58,11 +64,11 @@ def reload(obj):
 
 
 def make_contact(owner, first="Ana", last="Silva", **fields) -> Contact:
-    return services.contact_create(owner=owner, first_name=first, last_name=last, **fields)
+    return contact_create(owner=owner, first_name=first, last_name=last, **fields)
 
 
 def make_followup(owner, contact, title="Call back", *, at) -> FollowUp:
-    return services.followup_create(owner=owner, contact_id=contact.pk, title=title, due_at=at)
+    return followup_create(owner=owner, contact_id=contact.pk, title=title, due_at=at)
 
 
 # --- Every page renders, with nothing inline ------------------------------------------------------------
@@ -71,10 +77,10 @@ def make_followup(owner, contact, title="Call back", *, at) -> FollowUp:
 def test_every_crm_page_renders_for_alice_without_inline_style_or_script(alice_client, alice):
     contact = make_contact(alice, phones=["+14155550100"], emails=["ana@example.com"], tags=["vip"])
     other = make_contact(alice, "Ana", "Dup", emails=["ana@example.com"])
-    note = services.note_create(owner=alice, contact=contact, body="Met at the gym")
-    services.message_log(owner=alice, contact_id=contact.pk, channel="sms", body="Hi!")
+    note = note_create(owner=alice, contact=contact, body="Met at the gym")
+    message_log(owner=alice, contact_id=contact.pk, channel="sms", body="Hi!")
     followup = make_followup(alice, contact, at=timezone.now() + timedelta(hours=1))
-    template = services.template_save(owner=alice, name="Opener", body="Hi {first_name}", subject="Hey")
+    template = template_save(owner=alice, name="Opener", body="Hi {first_name}", subject="Hey")
     urls = ["/app/", "/app/contacts/", "/app/contacts/?q=ana&sort=-created", "/app/contacts/new",
             f"/app/contacts/{contact.pk}/", f"/app/contacts/{contact.pk}/edit", f"/app/contacts/{contact.pk}/delete",
             f"/app/contacts/{contact.pk}/merge/{other.pk}", f"/app/contacts/{contact.pk}/compose",
@@ -121,7 +127,7 @@ def test_today_shows_what_is_due_today_overdue_and_in_the_next_week(alice_client
     make_followup(alice, contact, "On Saturday", at=noon + timedelta(days=2))
     make_followup(alice, contact, "Next month", at=noon + timedelta(days=30))
     done = make_followup(alice, contact, "Already done", at=noon + timedelta(hours=1))
-    services.followup_update(owner=alice, followup_id=done.pk, done=True)
+    followup_update(owner=alice, followup_id=done.pk, done=True)
     html = alice_client.get("/app/").content.decode()
     today, rest = html.split('id="due-today-h"', 1)[1].split('id="overdue-h"', 1)
     overdue, upcoming = rest.split('id="upcoming-h"', 1)
@@ -171,7 +177,7 @@ def test_a_foreign_next_is_ignored(alice_client, alice, noon):
 
 def test_undo_puts_a_done_follow_up_back(alice_client, alice, noon):
     followup = make_followup(alice, make_contact(alice), at=noon + timedelta(hours=1))
-    services.followup_update(owner=alice, followup_id=followup.pk, done=True)
+    followup_update(owner=alice, followup_id=followup.pk, done=True)
     response = alice_client.post(f"/app/followups/{followup.pk}/undo", {"counters": "1"}, **HTMX)
     assert response.status_code == 200 and "is-done" not in response.content.decode()
     followup = reload(followup)
@@ -245,9 +251,9 @@ def test_editing_a_follow_up_reads_the_time_in_the_sellers_timezone(alice_client
 
 
 def test_the_week_view_shows_seven_days_against_the_goal(alice_client, alice, noon):
-    services.activity_add(owner=alice, reach_outs=12)
-    services.activity_add(owner=alice, presentations=2, day=noon.date() - timedelta(days=3))
-    services.activity_add(owner=alice, presentations=9, day=noon.date() - timedelta(days=8))  # too old
+    activity_add(owner=alice, reach_outs=12)
+    activity_add(owner=alice, presentations=2, day=noon.date() - timedelta(days=3))
+    activity_add(owner=alice, presentations=9, day=noon.date() - timedelta(days=8))  # too old
     html = alice_client.get("/app/activity/").content.decode()
     assert html.count('class="card day') == 7
     assert '<progress max="10" value="12"' in html
@@ -307,7 +313,7 @@ def test_an_unknown_stage_is_refused_without_a_change(alice_client, alice):
 
 
 def test_renaming_a_stage(alice_client, alice):
-    services.stages_of(alice)
+    stages_of(alice)
     response = alice_client.post("/app/stages/presented/rename", {"presented-name": "Showed the plan 📈"})
     assert response.status_code == 302
     assert Stage.objects.get(owner=alice, slug="presented").name == "Showed the plan 📈"
@@ -317,13 +323,13 @@ def test_renaming_a_stage(alice_client, alice):
 
 
 def test_reordering_stages_with_up_and_down(alice_client, alice):
-    services.stages_of(alice)
+    stages_of(alice)
     alice_client.post("/app/stages/presented/move", {"direction": "up"})
-    assert [s.slug for s in services.stages_of(alice)][:4] == ["new-lead", "presented", "contacted", "following-up"]
+    assert [s.slug for s in stages_of(alice)][:4] == ["new-lead", "presented", "contacted", "following-up"]
     alice_client.post("/app/stages/new-lead/move", {"direction": "up"})  # already first: nothing happens
     alice_client.post("/app/stages/not-now/move", {"direction": "down"})  # already last
     alice_client.post("/app/stages/new-lead/move", {"direction": "down"})
-    assert [s.slug for s in services.stages_of(alice)][:3] == ["presented", "new-lead", "contacted"]
+    assert [s.slug for s in stages_of(alice)][:3] == ["presented", "new-lead", "contacted"]
     html = alice_client.get("/app/board/").content.decode()
     assert html.index('id="col-presented"') < html.index('id="col-new-lead"')
 

@@ -12,8 +12,11 @@ import pytest
 from django.utils import timezone
 from django.utils.html import escape
 
-from lte.crm import services
 from lte.crm.models import ActivityDay, Contact, Message, MessageTemplate, Note
+from lte.crm.services.contacts import contact_set_stage
+from lte.crm.services.messages import message_log
+from lte.crm.services.notes import note_create
+from lte.crm.services.templates import template_save
 from lte.crm.tests.test_pages import HTMX, assert_csp_clean, make_contact, make_followup, reload
 from lte.vault.context import acting_for
 
@@ -68,14 +71,14 @@ def test_a_history_restore_gets_the_whole_page(alice_client, alice):
 def test_filtering_by_tag_and_stage_and_sorting(alice_client, alice):
     ana = make_contact(alice, "Ana", "Silva", tags=["vip"])
     make_contact(alice, "Bea", "Costa", tags=["gym"])
-    services.contact_set_stage(owner=alice, contact_id=ana.pk, stage="customer")
+    contact_set_stage(owner=alice, contact_id=ana.pk, stage="customer")
     by_tag = alice_client.get("/app/contacts/?tag=vip", **HTMX).content.decode()
     assert "Silva" in by_tag and "Costa" not in by_tag
     by_stage = alice_client.get("/app/contacts/?stage=new-lead", **HTMX).content.decode()
     assert "Costa" in by_stage and "Silva" not in by_stage
     newest = alice_client.get("/app/contacts/?sort=-created", **HTMX).content.decode()
     assert newest.index("Costa") < newest.index("Silva")
-    services.message_log(owner=alice, contact_id=ana.pk, channel="sms", body="hi")
+    message_log(owner=alice, contact_id=ana.pk, channel="sms", body="hi")
     recent = alice_client.get("/app/contacts/?sort=-last_contacted", **HTMX).content.decode()
     assert recent.index("Silva") < recent.index("Costa") and "never contacted" in recent
     page = get(alice_client, "/app/contacts/?tag=vip&sort=-created")
@@ -151,7 +154,7 @@ def test_the_form_shows_the_services_errors(alice_client, alice):
 
 def test_deleting_a_contact_asks_first(alice_client, alice):
     contact = make_contact(alice)
-    services.note_create(owner=alice, contact=contact, body="private")
+    note_create(owner=alice, contact=contact, body="private")
     confirm = get(alice_client, f"/app/contacts/{contact.pk}/delete")
     assert "Delete this contact?" in confirm and f'action="/app/contacts/{contact.pk}/delete"' in confirm
     assert Contact.objects.filter(pk=contact.pk).exists()
@@ -231,10 +234,10 @@ def test_adding_a_follow_up_in_one_tap_or_at_a_chosen_time(alice_client, alice):
 def test_the_timeline_merges_everything_newest_first(alice_client, alice):
     contact = make_contact(alice)
     now = timezone.now()
-    services.message_log(owner=alice, contact_id=contact.pk, channel="sms", body="first words",
+    message_log(owner=alice, contact_id=contact.pk, channel="sms", body="first words",
                          sent_at=now - timedelta(days=3))
-    services.contact_set_stage(owner=alice, contact_id=contact.pk, stage="contacted")
-    services.note_create(owner=alice, contact=contact, body="a note")
+    contact_set_stage(owner=alice, contact_id=contact.pk, stage="contacted")
+    note_create(owner=alice, contact=contact, body="a note")
     make_followup(alice, contact, "ring again", at=now + timedelta(days=2))
     page = get(alice_client, f"/app/contacts/{contact.pk}/")
     timeline = page.split('class="timeline"', 1)[1].split("</ol>", 1)[0]
@@ -246,7 +249,7 @@ def test_the_timeline_merges_everything_newest_first(alice_client, alice):
 def test_duplicates_are_found_by_email_or_phone_and_merged(alice_client, alice):
     keep = make_contact(alice, "Ana", "Silva", emails=["ana@example.com"])
     dup = make_contact(alice, "Ana", "S.", emails=["ANA@example.com"], phones=["+14155550100"])
-    services.note_create(owner=alice, contact=dup, body="note on the duplicate")
+    note_create(owner=alice, contact=dup, body="note on the duplicate")
     make_contact(alice, "Someone", "Else", emails=["else@example.com"])
     page = get(alice_client, f"/app/contacts/{keep.pk}/")
     section = page.split('id="dup-h"', 1)[1].split("</section>", 1)[0]
@@ -269,9 +272,9 @@ def test_duplicates_are_found_by_email_or_phone_and_merged(alice_client, alice):
 def test_hostile_names_and_notes_are_escaped_everywhere(alice_client, alice):
     evil = "<script>alert(1)</script>"
     contact = make_contact(alice, evil, '"><img src=x onerror=alert(2)>', tags=["<b>tag</b>"])
-    services.note_create(owner=alice, contact=contact, body="<iframe src=//evil>")
+    note_create(owner=alice, contact=contact, body="<iframe src=//evil>")
     make_followup(alice, contact, "<svg onload=alert(3)>", at=timezone.now() + timedelta(minutes=5))
-    template = services.template_save(owner=alice, name="<i>t</i>", body="Hi {first_name}")
+    template = template_save(owner=alice, name="<i>t</i>", body="Hi {first_name}")
     pages = [get(alice_client, url) for url in (
         "/app/", "/app/contacts/", f"/app/contacts/{contact.pk}/", "/app/board/", "/app/followups/",
         f"/app/contacts/{contact.pk}/compose?template={template.pk}", f"/app/contacts/{contact.pk}/edit",
@@ -306,7 +309,7 @@ def test_a_template_opens_pre_filled_with_emoji_and_rtl_encoded(alice_client, al
     alice.name = "Maria 🌸"
     alice.save(update_fields=["name"])
     contact = make_contact(alice, "مريم", "Zoë 😀", phones=["+971 50 123 4567"], emails=["m@example.com"])
-    template = services.template_save(owner=alice, name="Hello", channel="whatsapp", subject="Hi {first_name}",
+    template = template_save(owner=alice, name="Hello", channel="whatsapp", subject="Hi {first_name}",
                                       body="Hi {first_name} & {last_name}!\nIt's {my_name}? #1 100%")
     page = get(alice_client, f"/app/contacts/{contact.pk}/compose?template={template.pk}")
     text = "Hi مريم & Zoë 😀!\nIt's Maria 🌸? #1 100%"

@@ -10,8 +10,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from lte.crm import services
 from lte.crm.models import Contact, FollowUp, Message, MessageTemplate, Note, Stage
+from lte.crm.services.followups import followup_create
+from lte.crm.services.notes import note_create
+from lte.crm.services.stages import stage_rename, stages_of
+from lte.crm.services.templates import template_save
 from lte.crm.tests.test_pages import HTMX, make_contact, reload
 
 pytestmark = pytest.mark.django_db
@@ -23,10 +26,10 @@ CANARY = "Quetzalcoatl"
 def alices(alice):
     contact = make_contact(alice, CANARY, "Canary", phones=["+14155550199"], emails=["canary@example.org"])
     other = make_contact(alice, CANARY, "Twin", emails=["canary@example.org"])
-    note = services.note_create(owner=alice, contact=contact, body=f"{CANARY} secret note")
-    followup = services.followup_create(owner=alice, contact_id=contact.pk, title=f"Visit {CANARY}",
+    note = note_create(owner=alice, contact=contact, body=f"{CANARY} secret note")
+    followup = followup_create(owner=alice, contact_id=contact.pk, title=f"Visit {CANARY}",
                                         due_at=timezone.now() + timedelta(hours=1))
-    template = services.template_save(owner=alice, name=f"{CANARY} opener", body="Hi {first_name}")
+    template = template_save(owner=alice, name=f"{CANARY} opener", body="Hi {first_name}")
     return {"contact": contact.pk, "other": other.pk, "note": note.pk, "followup": followup.pk,
             "template": template.pk}
 
@@ -107,7 +110,7 @@ def test_a_duplicate_of_someone_else_is_never_merged(alice, bob, alices):
 
 
 def test_bobs_stage_pages_touch_only_his_own_stages(alice, bob, alices):
-    services.stage_rename(owner=alice, slug="presented", name=f"{CANARY} stage")
+    stage_rename(owner=alice, slug="presented", name=f"{CANARY} stage")
     client = Client()
     client.force_login(bob)
     assert CANARY not in client.get("/app/stages/").content.decode()
@@ -115,7 +118,7 @@ def test_bobs_stage_pages_touch_only_his_own_stages(alice, bob, alices):
     client.post("/app/stages/presented/rename", {"presented-name": "Mallory"})
     client.post("/app/stages/presented/move", {"direction": "up"})
     assert Stage.objects.get(owner=alice, slug="presented").name == f"{CANARY} stage"
-    assert [s.slug for s in services.stages_of(alice)][1] == "contacted"
+    assert [s.slug for s in stages_of(alice)][1] == "contacted"
     assert Stage.objects.get(owner=bob, slug="presented").name == "Mallory"
 
 

@@ -23,7 +23,9 @@ from django.test import Client
 from django.utils import timezone
 
 from lte.accounts.services import api_token_create
-from lte.crm import services
+from lte.crm.models import Contact
+from lte.crm.services.contacts import ContactData, contact_create, contact_delete, contact_update
+from lte.crm.services.followups import followup_create
 from lte.crm.tests import test_ownership as matrix
 from lte.test import PASSWORD, make_user, message_text, outbox_messages
 from lte.vault.context import request_scope
@@ -202,7 +204,7 @@ FAILING = [
 @pytest.mark.parametrize(("method", "path", "body"), FAILING, ids=[f"{m} {p[:30]} #{i}" for i, (m, p, _b) in
                                                                     enumerate(FAILING)])
 def test_a_failing_request_logs_no_contact_data(api, alice, logs, method, path, body):
-    contact = services.contact_create(owner=alice, first_name="Plain", last_name="Person")
+    contact = contact_create(owner=alice, first_name="Plain", last_name="Person")
     path = path.replace("CONTACT", str(contact.pk))
     if isinstance(body, dict):
         body = json.dumps({k: str(contact.pk) if v == "CONTACT" else v for k, v in body.items()})
@@ -289,7 +291,7 @@ def test_no_email_carries_contact_data(api, alice, staff, logs, django_capture_o
         grant_support(user=alice)
         with django_capture_on_commit_callbacks(execute=True), request_scope(SimpleNamespace(user=staff)), \
                 support_view(staff=staff, account_id=alice.pk, resource="contact list"):
-            assert [c.emails for c in services.Contact.objects.owned_by(alice)] == [[EMAIL]]
+            assert [c.emails for c in Contact.objects.owned_by(alice)] == [[EMAIL]]
     messages = outbox_messages()  # read now: deleting the account also clears its mail from the outbox
     with django_capture_on_commit_callbacks(execute=True):
         assert send(api, "DELETE", "/me", {"password": PASSWORD}).status_code == 204
@@ -319,10 +321,10 @@ def test_the_web_servers_access_log_leaves_out_query_strings():
 
 def test_follow_up_reminders_keep_their_titles_out_of_the_log(alice, logs):
     """Jobs run inline in tests: whatever a scheduled job logs about due follow-ups carries no title."""
-    contact = services.contact_create(owner=alice, first_name=NAME, emails=[EMAIL])
-    services.followup_create(owner=alice, contact_id=contact.pk, title=TITLE,
+    contact = contact_create(owner=alice, first_name=NAME, emails=[EMAIL])
+    followup_create(owner=alice, contact_id=contact.pk, title=TITLE,
                              due_at=timezone.now() - timedelta(hours=1))
-    services.contact_update(owner=alice, contact_id=contact.pk,
-                            data=services.ContactData(stage="customer", reorder_every_days=7))
-    services.contact_delete(owner=alice, contact_id=contact.pk)
+    contact_update(owner=alice, contact_id=contact.pk,
+                            data=ContactData(stage="customer", reorder_every_days=7))
+    contact_delete(owner=alice, contact_id=contact.pk)
     assert_clean(logs(), "the log")

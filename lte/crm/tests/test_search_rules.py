@@ -14,8 +14,10 @@ from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django.test import Client
 
-from lte.crm import imports, queries, services
+from lte.crm import imports, queries
 from lte.crm.models import Contact, ContactLookup
+from lte.crm.services.contacts import ContactData, contact_create, contact_update
+from lte.crm.services.duplicates import contact_merge
 from lte.crm.tests.test_import import HEADER
 from lte.test import bearer_client
 from lte.vault.context import acting_for
@@ -51,12 +53,12 @@ def searched(owner, q: str) -> set[str]:
 
 @pytest.fixture
 def jess(alice) -> str:
-    return str(services.contact_create(owner=alice, first_name="Jess91", last_name="Moreau").pk)
+    return str(contact_create(owner=alice, first_name="Jess91", last_name="Moreau").pk)
 
 
 @pytest.fixture
 def ramon(alice) -> str:
-    return str(services.contact_create(owner=alice, first_name="Ramón", phones=[PHONE]).pk)
+    return str(contact_create(owner=alice, first_name="Ramón", phones=[PHONE]).pk)
 
 
 # --- Words of the name, digits included ---------------------------------------------------------------------
@@ -74,9 +76,9 @@ def test_it_does_not_find_a_name_by_a_word_it_lacks(api, jess, q):
 
 
 def test_it_finds_letters_and_digits_mixed_in_any_word(api, alice):
-    droid = str(services.contact_create(owner=alice, first_name="R2D2", last_name="Droid").pk)
-    agent = str(services.contact_create(owner=alice, first_name="Agent", last_name="007").pk)
-    expo = str(services.contact_create(owner=alice, first_name="Expo", last_name="2024").pk)
+    droid = str(contact_create(owner=alice, first_name="R2D2", last_name="Droid").pk)
+    agent = str(contact_create(owner=alice, first_name="Agent", last_name="007").pk)
+    expo = str(contact_create(owner=alice, first_name="Expo", last_name="2024").pk)
     assert found(api, "r2d2") == (1, {droid})
     assert found(api, "r2") == (1, {droid})
     assert found(api, "007") == (1, {agent})
@@ -110,14 +112,14 @@ def test_it_does_not_match_an_ending_of_fewer_than_4_digits(api, alice, ramon, q
 
 
 def test_three_digits_are_a_word_of_the_name(api, alice, ramon):
-    room = str(services.contact_create(owner=alice, first_name="Room", last_name="014B").pk)
+    room = str(contact_create(owner=alice, first_name="Room", last_name="014B").pk)
     assert found(api, "014") == (1, {room})
 
 
 def test_it_finds_every_contact_whose_number_ends_so_and_counts_them(api, alice, ramon):
-    same_tail = str(services.contact_create(owner=alice, first_name="Lena", phones=["+44 20 7946 0142"]).pk)
-    longer = str(services.contact_create(owner=alice, first_name="Kai", phones=["+1 415 555 0142"]).pk)
-    other = str(services.contact_create(owner=alice, first_name="Ola", phones=["+1 312 555 0199"]).pk)
+    same_tail = str(contact_create(owner=alice, first_name="Lena", phones=["+44 20 7946 0142"]).pk)
+    longer = str(contact_create(owner=alice, first_name="Kai", phones=["+1 415 555 0142"]).pk)
+    other = str(contact_create(owner=alice, first_name="Ola", phones=["+1 312 555 0199"]).pk)
     assert found(api, "0142") == (3, {ramon, same_tail, longer})
     assert found(api, "5550142") == (2, {ramon, longer})
     assert found(api, "3125550142") == (1, {ramon})
@@ -129,7 +131,7 @@ def test_it_finds_every_contact_whose_number_ends_so_and_counts_them(api, alice,
 
 
 def test_it_finds_a_contact_by_the_ending_of_any_of_its_numbers(api, alice):
-    two = str(services.contact_create(owner=alice, first_name="Two", phones=["+1 312 555 0142",
+    two = str(contact_create(owner=alice, first_name="Two", phones=["+1 312 555 0142",
                                                                           "+1 312 555 0777", "+1 415 555 0142"]).pk)
     assert found(api, "0142") == (1, {two})
     assert found(api, "0777") == (1, {two})
@@ -141,17 +143,17 @@ def test_a_full_number_finds_both_itself_and_the_numbers_ending_with_it(api, ali
     """'612345678' is a whole Spanish number (read in the account's country) and the end of a longer one."""
     alice.country = "ES"
     alice.save(update_fields=["country"])
-    spanish = str(services.contact_create(owner=alice, first_name="Ana", phones=["612 34 56 78"]).pk)
-    longer = str(services.contact_create(owner=alice, first_name="Bea", phones=["+1 415 234 5678"]).pk)
-    other = str(services.contact_create(owner=alice, first_name="Ciro", phones=["+49 30 612345678"]).pk)
+    spanish = str(contact_create(owner=alice, first_name="Ana", phones=["612 34 56 78"]).pk)
+    longer = str(contact_create(owner=alice, first_name="Bea", phones=["+1 415 234 5678"]).pk)
+    other = str(contact_create(owner=alice, first_name="Ciro", phones=["+49 30 612345678"]).pk)
     assert found(api, "612 34 56 78") == (2, {spanish, other})
     assert found(api, "5678") == (3, {spanish, longer, other})
     assert found(api, "+34 612 34 56 78") == (1, {spanish})
 
 
 def test_a_name_and_a_number_together_must_both_match(api, alice, ramon):
-    other = str(services.contact_create(owner=alice, first_name="Ana", phones=["+1 312 555 0142"]).pk)
-    services.contact_create(owner=alice, first_name="Ana", phones=["+1 312 555 0199"])
+    other = str(contact_create(owner=alice, first_name="Ana", phones=["+1 312 555 0142"]).pk)
+    contact_create(owner=alice, first_name="Ana", phones=["+1 312 555 0199"])
     assert found(api, "ana 0142") == (1, {other})
     assert found(api, "ramon 555-0142") == (1, {ramon})
     assert found(api, "ana 0143") == (0, set())
@@ -166,7 +168,7 @@ def test_odd_queries_answer_with_a_consistent_count(api, alice, ramon, jess, q):
 
 
 def test_the_ending_index_holds_no_digits_and_differs_between_accounts(alice, bob, ramon):
-    services.contact_create(owner=bob, first_name="Ramón", phones=[PHONE])
+    contact_create(owner=bob, first_name="Ramón", phones=[PHONE])
     alices = set(ContactLookup.objects.owned_by(alice).filter(kind=ContactLookup.TAIL).values_list("digest", flat=True))
     bobs = set(ContactLookup.objects.owned_by(bob).filter(kind=ContactLookup.TAIL).values_list("digest", flat=True))
     assert len(alices) == len(bobs) == 1 and not alices & bobs
@@ -174,7 +176,7 @@ def test_the_ending_index_holds_no_digits_and_differs_between_accounts(alice, bo
 
 
 def test_it_never_shows_bobs_contact_with_the_same_ending_to_alice(api, alice, bob, ramon):
-    bobs = str(services.contact_create(owner=bob, first_name="Ramón", phones=[PHONE]).pk)
+    bobs = str(contact_create(owner=bob, first_name="Ramón", phones=[PHONE]).pk)
     for q in ("0142", "5550142", "+13125550142", "(312) 555-0142", "ramon 0142"):
         assert found(api, q) == (1, {ramon}), q
         assert searched(alice, q) == {ramon}, q
@@ -198,15 +200,15 @@ def test_a_changed_number_is_found_by_its_new_ending_and_not_the_old(api, alice,
 
 def test_removing_every_number_removes_its_ending(api, alice, ramon):
     with acting_for(alice.pk):  # as the pages' service calls run, for the signed-in owner
-        services.contact_update(owner=alice, contact_id=ramon, data=services.ContactData(phones=[]))
+        contact_update(owner=alice, contact_id=ramon, data=ContactData(phones=[]))
     assert found(api, "0142") == (0, set())
     assert not ContactLookup.objects.filter(contact_id=ramon, kind=ContactLookup.TAIL).exists()
 
 
 def test_a_merged_contact_is_found_by_the_endings_of_both(api, alice, ramon):
-    other = services.contact_create(owner=alice, first_name="Ramon", phones=["+1 415 555 0999"])
+    other = contact_create(owner=alice, first_name="Ramon", phones=["+1 415 555 0999"])
     with acting_for(alice.pk):
-        services.contact_merge(owner=alice, keep_id=ramon, merge_id=other.pk)
+        contact_merge(owner=alice, keep_id=ramon, merge_id=other.pk)
     assert found(api, "0999") == (1, {ramon})
     assert found(api, "0142") == (1, {ramon})
 
@@ -253,11 +255,11 @@ def migration(direction: str = "add_phone_tails") -> None:
 
 
 def test_the_migration_gives_older_contacts_the_endings_the_services_write(api, alice, bob, ramon):
-    two = services.contact_create(owner=alice, first_name="Two", emails=["two@example.com"],
+    two = contact_create(owner=alice, first_name="Two", emails=["two@example.com"],
                                   phones=["+44 20 7946 0142", "+1 415 555 0199"])
-    no_phone = services.contact_create(owner=alice, first_name="Nophone", emails=["n@example.com"])
-    services.contact_create(owner=alice, first_name="Nothing")
-    bobs = services.contact_create(owner=bob, first_name="Bob's", phones=[PHONE])
+    no_phone = contact_create(owner=alice, first_name="Nophone", emails=["n@example.com"])
+    contact_create(owner=alice, first_name="Nothing")
+    bobs = contact_create(owner=bob, first_name="Bob's", phones=[PHONE])
     tails = ContactLookup.objects.filter(kind=ContactLookup.TAIL)
     written = set(tails.values_list("owner_id", "contact_id", "digest"))
     tails.delete()  # as before this change
@@ -278,7 +280,7 @@ def test_the_migration_gives_older_contacts_the_endings_the_services_write(api, 
 def test_the_migration_runs_on_an_empty_database_and_can_be_reversed(alice):
     migration()
     assert not ContactLookup.objects.exists()
-    ramon = services.contact_create(owner=alice, first_name="Ramón", phones=[PHONE])
+    ramon = contact_create(owner=alice, first_name="Ramón", phones=[PHONE])
     migration("remove_phone_tails")
     assert set(ContactLookup.objects.filter(contact=ramon).values_list("kind", flat=True)) == {
         ContactLookup.PHONE, ContactLookup.NATIONAL}

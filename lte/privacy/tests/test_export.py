@@ -13,7 +13,10 @@ from hypothesis import strategies as st
 
 from lte.accounts.services import api_token_create
 from lte.crm.models import Contact, FollowUp, Message, Note
-from lte.crm.services import contact_create, followup_create, message_log, note_create
+from lte.crm.services.contacts import contact_create
+from lte.crm.services.followups import followup_create
+from lte.crm.services.messages import message_log
+from lte.crm.services.notes import note_create
 from lte.crm.tests.test_import import imported
 from lte.lib.spreadsheet import neutralise, unneutralise
 from lte.privacy.exports import zip_stream

@@ -11,7 +11,7 @@ import csv, io, json, threading, zipfile, django
 django.setup()
 from lte.accounts.models import User
 from lte.crm.models import Contact
-from lte.crm.services import ContactData, contact_create, contact_update
+from lte.crm.services.contacts import ContactData, contact_create, contact_update
 from lte.privacy.exports import zip_stream
 from lte.vault.context import acting_for
 from django.db import connection

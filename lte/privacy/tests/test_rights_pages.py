@@ -9,7 +9,8 @@ from django.test import Client
 from lte.accounts.models import ApiToken, User
 from lte.accounts.services import api_token_create
 from lte.crm.models import Contact, Note
-from lte.crm.services import contact_create, note_create
+from lte.crm.services.contacts import contact_create
+from lte.crm.services.notes import note_create
 from lte.privacy.models import LoginRecord, StaffAccess, SupportGrant, UsageEvent
 from lte.test import PASSWORD, make_user, outbox_messages
 from lte.vault.context import acting_for

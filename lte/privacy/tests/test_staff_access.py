@@ -7,7 +7,8 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
 from lte.crm.models import Note
-from lte.crm.services import contact_create, note_create
+from lte.crm.services.contacts import contact_create
+from lte.crm.services.notes import note_create
 from lte.privacy.models import StaffAccess
 from lte.privacy.services import your_data
 from lte.privacy.staff import grant_support, record_staff_action, revoke_support, support_view, verify_chain

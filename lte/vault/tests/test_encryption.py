@@ -13,7 +13,9 @@ from django.db import connections
 from django.test import RequestFactory
 
 from lte.crm.models import Contact, Note
-from lte.crm.services import contact_create, email_digest, note_create
+from lte.crm.services.contacts import contact_create
+from lte.crm.services.index import email_digest
+from lte.crm.services.notes import note_create
 from lte.vault.context import VaultAccessDenied, acting_for, register_staff_access_hook, request_scope
 from lte.vault.crypto import DecryptionFailed
 from lte.vault.fields import encrypted_fields
@@ -68,7 +70,8 @@ django.setup()
 from django.core.management import call_command
 call_command("migrate", verbosity=0); call_command("migrate", database="keystore", verbosity=0)
 from lte.accounts.models import User
-from lte.crm.services import contact_create, note_create
+from lte.crm.services.contacts import contact_create
+from lte.crm.services.notes import note_create
 from lte.vault.context import acting_for
 user = User.objects.create_user("seller@example.com", "pw-unused-1234", name="Seller")
 with acting_for(user.pk):

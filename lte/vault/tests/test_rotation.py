@@ -9,7 +9,8 @@ import pytest
 from django.core.management import call_command
 
 from lte.crm.models import Contact, Note
-from lte.crm.services import contact_create, note_create
+from lte.crm.services.contacts import contact_create
+from lte.crm.services.notes import note_create
 from lte.vault.context import acting_for
 from lte.vault.crypto import DecryptionFailed, kek_fingerprint
 from lte.vault.fields import key_id_of

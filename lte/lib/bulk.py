@@ -1,4 +1,4 @@
-"""Many rows in one prepared statement, for the import's batches (services.contact_create_many).
+"""Many rows in one prepared statement, for the import's batches (lte.crm.services.contacts.contact_create_many).
 
 bulk_create builds a model instance and compiles SQL for every row: 80% of an import's time. These write the
 same values, each prepared by its own field for the database, through one executemany. Only the model's
@@ -74,6 +74,3 @@ def insert_instances(model, objects: list) -> None:
     for obj in objects:
         obj._state.adding = False
         obj._state.db = DEFAULT_DB_ALIAS
-
-
-# --- Writing a batch -------------------------------------------------------------------------------------

@@ -1,0 +1,77 @@
+"""Follow-ups: the seller's reminders, and the reorder reminder a customer with an interval always has."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from lte.crm.models import Contact, FollowUp
+from lte.crm.services.activity import activity_add
+from lte.crm.services.normalise import UNSET, aware, clean_text
+
+MAX_TITLE = 200
+
+
+def reorder_reminder(contact: Contact) -> FollowUp:
+    """The reminder a customer with a reorder interval gets (not saved)."""
+    return FollowUp(owner_id=contact.owner_id, contact=contact, kind=FollowUp.Kind.REORDER, title="Time to reorder?",
+                    due_at=timezone.now() + timedelta(days=contact.reorder_every_days))
+
+
+def schedule_reorder(contact: Contact) -> FollowUp | None:
+    """A customer with a reorder interval always has one open reorder reminder."""
+    if not contact.reorder_every_days:
+        return None
+    if FollowUp.objects.filter(contact=contact, kind=FollowUp.Kind.REORDER, done_at__isnull=True).exists():
+        return None
+    reminder = reorder_reminder(contact)
+    reminder.save()
+    return reminder
+
+
+@transaction.atomic
+def followup_create(*, owner, contact_id, title: str, due_at: datetime) -> FollowUp:
+    contact = Contact.objects.owned_by(owner).get(pk=contact_id)
+    return FollowUp.objects.create(owner=owner, contact=contact, due_at=aware(due_at, "due_at"),
+                                   title=clean_text(title, field="title", max_length=MAX_TITLE, required=True))
+
+
+@transaction.atomic
+def followup_update(*, owner, followup_id, title: Any = UNSET, due_at: Any = UNSET, done: Any = UNSET,
+                    contact_id: Any = UNSET) -> FollowUp:
+    followup = FollowUp.objects.owned_by(owner).select_for_update().get(pk=followup_id)
+    if title is not UNSET:
+        followup.title = clean_text(title, field="title", max_length=MAX_TITLE, required=True)
+    if due_at is not UNSET:
+        followup.due_at = aware(due_at, "due_at")
+    if contact_id is not UNSET:
+        followup.contact = Contact.objects.owned_by(owner).get(pk=contact_id)
+    if done is not UNSET:
+        was_done = followup.done_at is not None
+        if done and not was_done:
+            followup.done_at = timezone.now()
+            activity_add(owner=owner, follow_ups=1)
+            if followup.kind == FollowUp.Kind.REORDER:
+                followup.save()
+                schedule_reorder(followup.contact)
+                return followup
+        elif not done:
+            followup.done_at = None
+    followup.save()
+    return followup
+
+
+def followup_snooze(*, owner, followup_id, days: int = 1) -> FollowUp:
+    followup = FollowUp.objects.owned_by(owner).get(pk=followup_id)
+    base = max(followup.due_at, timezone.now())
+    return followup_update(owner=owner, followup_id=followup_id, due_at=base + timedelta(days=days))
+
+
+@transaction.atomic
+def followup_delete(*, owner, followup_id) -> None:
+    deleted, _ = FollowUp.objects.owned_by(owner).filter(pk=followup_id).delete()
+    if not deleted:
+        raise FollowUp.DoesNotExist

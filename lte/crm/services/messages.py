@@ -1,0 +1,62 @@
+"""The conversation log: messages sent and received on any channel; an outgoing one is a reach-out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from lte.crm.models import Contact, Message
+from lte.crm.services.activity import activity_add
+from lte.crm.services.normalise import UNSET, aware, clean_text, not_future
+
+MAX_MESSAGE = 20_000
+
+
+@transaction.atomic
+def message_log(*, owner, contact_id, channel: str, direction: str = "out", body: str = "",
+                sent_at: datetime | None = None) -> Message:
+    """Logs a conversation; an outgoing one counts as today's reach-out and marks the contact contacted."""
+    contact = Contact.objects.owned_by(owner).get(pk=contact_id)
+    if channel not in Message.Channel.values:
+        raise ValidationError({"channel": f"is one of {', '.join(Message.Channel.values)}."})
+    if direction not in Message.Direction.values:
+        raise ValidationError({"direction": "is “out” or “in”."})
+    when = not_future(aware(sent_at, "sent_at"), "sent_at") if sent_at is not None else timezone.now()
+    message = Message.objects.create(owner=owner, contact=contact, channel=channel, direction=direction,
+                                     body=clean_text(body, field="body", max_length=MAX_MESSAGE), sent_at=when)
+    if direction == Message.Direction.OUT:
+        Contact.objects.filter(pk=contact.pk).update(last_contacted_at=when, updated_at=timezone.now())
+        activity_add(owner=owner, reach_outs=1)
+    return message
+
+
+@transaction.atomic
+def message_update(*, owner, message_id, channel: Any = UNSET, direction: Any = UNSET, body: Any = UNSET,
+                   sent_at: Any = UNSET) -> Message:
+    """Corrects a logged conversation (the "correct anything" promise covers the log too)."""
+    message = Message.objects.owned_by(owner).select_for_update().get(pk=message_id)
+    if channel is not UNSET:
+        if channel not in Message.Channel.values:
+            raise ValidationError({"channel": f"is one of {', '.join(Message.Channel.values)}."})
+        message.channel = channel
+    if direction is not UNSET:
+        if direction not in Message.Direction.values:
+            raise ValidationError({"direction": "is “out” or “in”."})
+        message.direction = direction
+    if body is not UNSET:
+        message.body = clean_text(body, field="body", max_length=MAX_MESSAGE)
+    if sent_at is not UNSET:
+        message.sent_at = not_future(aware(sent_at, "sent_at"), "sent_at")
+    message.save()
+    return message
+
+
+@transaction.atomic
+def message_delete(*, owner, message_id) -> None:
+    deleted, _ = Message.objects.owned_by(owner).filter(pk=message_id).delete()
+    if not deleted:
+        raise Message.DoesNotExist
