@@ -22,7 +22,7 @@ from pydantic import Field, StrictBool
 from lte.accounts.forms import ADULT_REQUIRED, SignupForm
 from lte.accounts.models import User
 from lte.accounts.services import api_token_create, mfa_code_valid, user_update
-from lte.api.schemas import Detail, Strict, given_fields
+from lte.lib.schemas import Detail, Strict, given_fields
 
 router = Router(tags=["account"])
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -13,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
 from lte.accounts.preferences import CURRENCIES, language_codes, request_language
+from lte.lib.zones import zone_for
 
 Handler = Callable[[HttpRequest], HttpResponse]
 THEMES = ("auto", "light", "dark")
@@ -87,11 +87,10 @@ def preferences(get_response: Handler) -> Handler:
         request.prefs = prefs  # type: ignore[attr-defined]
         translation.activate(prefs.language)
         request.LANGUAGE_CODE = prefs.language
-        tz_name = request.user.timezone if request.user.is_authenticated else "UTC"
-        try:
-            timezone.activate(zoneinfo.ZoneInfo(tz_name))
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            timezone.deactivate()
+        if request.user.is_authenticated:
+            timezone.activate(zone_for(request.user))
+        else:
+            timezone.deactivate()  # UTC
         response = get_response(request)
         response.headers.setdefault("Content-Language", prefs.language)
         translation.deactivate()

@@ -11,7 +11,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from lte.accounts.api import router as accounts_router
-from lte.api.auth import auth
+from lte.accounts.auth import auth
 from lte.crm.api import router as crm_router
 from lte.crm.api_imports import router as imports_router
 from lte.privacy.api import router as privacy_router

@@ -15,13 +15,13 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 from pydantic import Field, field_validator
 
-from lte.api.schemas import Detail, Strict, check_text, given_fields
 from lte.crm import queries
 from lte.crm.birthdays import birthday_text
 from lte.crm.models import Contact, FollowUp, Message, Note, Tag
 from lte.crm.services import contacts, duplicates, followups, messages, notes, stages
 from lte.crm.services.contacts import ContactData
 from lte.crm.services.normalise import UNSET
+from lte.lib.schemas import Detail, Strict, check_text, given_fields
 
 router = Router(tags=["crm"])
 

@@ -14,10 +14,10 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
-from lte.api.auth import auth
-from lte.api.schemas import Detail
+from lte.accounts.auth import auth
 from lte.crm import imports
 from lte.crm.models import ImportJob
+from lte.lib.schemas import Detail
 
 router = Router(tags=["imports"])
 

@@ -31,7 +31,7 @@ from lte.crm.services.index import (
 )
 from lte.crm.services.normalise import normalise_email, normalise_phone
 from lte.crm.text import fold
-from lte.lib.zones import today_for
+from lte.lib.zones import day_start, today_for
 from lte.vault.context import acting_for
 from lte.vault.fields import open_raw
 
@@ -245,14 +245,7 @@ def page(owner, *, q: str = "", tag: str = "", stage: str = "", sort: str = "nam
 
 def followups(owner, due: str = "") -> QuerySet:
     """Open follow-ups: today, overdue or upcoming, where 'today' is today in the seller's timezone."""
-    import zoneinfo
-
-    try:
-        tz = zoneinfo.ZoneInfo(owner.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        tz = zoneinfo.ZoneInfo("UTC")
-    today = today_for(owner)
-    start = datetime(today.year, today.month, today.day, tzinfo=tz)
+    start = day_start(owner, today_for(owner))
     end = start + timedelta(days=1)
     query = FollowUp.objects.owned_by(owner).filter(done_at__isnull=True).select_related("contact")
     if due == "today":

@@ -8,10 +8,9 @@ htmx requests get the partial the same view renders into its full page.
 from __future__ import annotations
 
 import contextlib
-import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -58,7 +57,7 @@ from lte.crm.models import (
 )
 from lte.crm.services import activity, contacts, duplicates, followups, notes, stages, templates
 from lte.crm.services.messages import message_log
-from lte.lib.zones import today_for
+from lte.lib.zones import day_start, today_for
 
 PAGE_SIZE = 50
 BOARD_CARDS = 50
@@ -98,14 +97,6 @@ def next_url(request: HttpRequest, default: str) -> str:
             target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return default
-
-
-def day_start(user, day: date) -> datetime:
-    try:
-        tz = zoneinfo.ZoneInfo(user.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        tz = zoneinfo.ZoneInfo("UTC")
-    return datetime(day.year, day.month, day.day, tzinfo=tz)
 
 
 def contact_detail_url(contact_id) -> str:

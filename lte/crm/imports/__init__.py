@@ -9,7 +9,7 @@ One job per module, in the order a file goes through them:
 - readers: CSV records and vCards as raw contact fields.
 - rows: each raw row validated by the CRM services' own rules.
 - writer: a batch of rows written in one transaction with the job's progress.
-- jobs: import_start() queues lte.crm.tasks.import_contacts, which calls import_run() acting for the owner; a
+- jobs: import_start() queues the import_contacts job, which calls import_run() acting for the owner; a
   retried or resumed job carries on where the last committed batch stopped and never creates a contact twice.
 
 Privacy: row contents are never logged, and the report stored with the job is sealed under the owner's key.

@@ -1,4 +1,9 @@
-"""Running an import job, and the services the pages and the API call: start, map, cancel, run."""
+"""Running an import job, and the services the pages and the API call: start, map, cancel, run.
+
+import_contacts is the huey job that runs an import acting for its owner (the only way its data opens outside a
+request). A retry, or a second copy of the same job, resumes after the last committed batch: the batch and the
+job's progress commit together, and a run that finds the progress moved under it stops.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from typing import cast
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
+from huey.contrib.djhuey import db_task
 
 from lte.crm.imports import limits
 from lte.crm.imports.archive import ArchiveBatch, ArchiveRow, archive_rows
@@ -41,6 +47,7 @@ from lte.vault.context import acting_for
 from lte.vault.crypto import b64d, b64e
 
 logger = logging.getLogger("lte.crm.imports")
+IMPORT_RETRIES = 3
 
 
 
@@ -238,8 +245,6 @@ def import_start(*, owner, upload, file_format: str | None = None, mapping: dict
 
 
 def _enqueue(job_id) -> None:
-    from lte.crm.tasks import import_contacts
-
     import_contacts(str(job_id))
 
 
@@ -318,7 +323,7 @@ def _finish(job_id) -> None:
 
 
 def import_run(job_id) -> ImportJob | None:
-    """Runs (or resumes) an import. Call it acting for the job's owner (lte.crm.tasks does). Safe to call
+    """Runs (or resumes) an import. Call it acting for the job's owner (import_contacts does). Safe to call
     again at any time: a finished job is left alone; an interrupted one carries on after its last
     committed batch; two runs of one job never both write a batch."""
     job = ImportJob.objects.select_related("owner").filter(pk=job_id).first()
@@ -377,3 +382,25 @@ def import_housekeeping(*, now: datetime | None = None) -> list:
             remove_file(path)
     return stalled
 
+
+class ImportInterrupted(Exception):
+    """An import stopped on an unexpected error; huey retries it. Carries no row contents."""
+
+
+@db_task(retries=IMPORT_RETRIES, retry_delay=30, context=True)
+def import_contacts(job_id: str, task=None) -> str | None:
+    owner_id = ImportJob.objects.filter(pk=job_id).values_list("owner_id", flat=True).first()
+    if owner_id is None:
+        return None
+    try:
+        with acting_for(owner_id):
+            job = import_run(job_id)
+    except Exception as exc:
+        # Only the exception's type is logged: its message could quote a row.
+        logger.warning("import %s interrupted by %s", job_id, type(exc).__name__)
+        if task is None or not task.retries:
+            import_fail(job_id, "Something went wrong on our side and the import stopped; the rows "
+                                "imported so far are kept. Please try again later.")
+            return ImportJob.Status.FAILED
+        raise ImportInterrupted(f"import {job_id} interrupted by {type(exc).__name__}") from None
+    return job.status if job is not None else None

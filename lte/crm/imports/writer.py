@@ -7,14 +7,14 @@ import logging
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 
 from lte.crm.imports.readers import RawRow, quote
-from lte.crm.imports.rows import Prepared, _validated, describe, prepare
-from lte.crm.models import Contact, ContactLookup, Note
+from lte.crm.imports.rows import Prepared, _Context, _validated, describe, prepare
+from lte.crm.models import Contact, ContactLookup, ImportJob, Note, Tag
 from lte.crm.services.contacts import ContactData, contact_create, contact_create_many, contact_update
 from lte.crm.services.duplicates import DUPLICATE_KINDS
 from lte.crm.services.normalise import UNSET
@@ -22,10 +22,19 @@ from lte.crm.services.notes import note_create
 from lte.crm.text import fold
 from lte.vault.blind import blind_index
 
-if TYPE_CHECKING:
-    from lte.crm.imports.jobs import _Run
-
 logger = logging.getLogger("lte.crm.imports")
+
+
+class Run(Protocol):
+    """What a batch needs of the run writing it (lte.crm.imports.jobs._Run)."""
+
+    job: ImportJob
+    ctx: _Context
+    plan: dict
+
+    def known_tags(self) -> dict[str, Tag]: ...
+
+    def forget_tags(self) -> None: ...
 
 # Ids of contacts made by an import are derived, so that the same row imported again finds what it made:
 # from our export's id (a contact of another account, or of a deleted one) or, for any other row, from a blind
@@ -146,7 +155,7 @@ class _Batch:
     contacts of the export are two contacts after the import, whatever they share, so that export → import →
     export gives the same data."""
 
-    def __init__(self, run: _Run, rows: list[RawRow]) -> None:
+    def __init__(self, run: Run, rows: list[RawRow]) -> None:
         self.run = run
         self.owner = run.ctx.owner
         self.rows = rows

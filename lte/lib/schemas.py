@@ -1,8 +1,9 @@
-"""Shared API schema pieces: strict inputs and the one error shape."""
+"""Shared API schema pieces for every app's router: strict inputs and the one error shape."""
 
 from __future__ import annotations
 
 from ninja import Schema
+from ninja.errors import HttpError
 from pydantic import ConfigDict, field_validator
 
 
@@ -38,8 +39,6 @@ def check_text(value, depth: int = 0) -> None:
 
 def given_fields(payload: Schema) -> dict:
     """The fields a PATCH sent; null for any of them is a 400 (leave a field out to keep it)."""
-    from ninja.errors import HttpError
-
     given = payload.model_dump(exclude_unset=True)
     if any(value is None for value in given.values()):
         raise HttpError(400, "Fields cannot be null: leave out the ones you don't change.")
