@@ -249,7 +249,7 @@ ACCOUNT_RATE_LIMITS = {
     "report_child": "5/h/ip",
 }
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "accounts:dashboard"
+LOGIN_REDIRECT_URL = "crm:dashboard"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_ADAPTER = "lte.accounts.adapter.MFAAdapter"

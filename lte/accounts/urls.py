@@ -4,7 +4,6 @@ from lte.accounts import views
 
 app_name = "accounts"
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
     path("settings/", views.settings_profile, name="settings"),
     path("settings/preferences", views.settings_preferences, name="preferences"),
     path("settings/country", views.settings_country, name="country"),

@@ -1,4 +1,4 @@
-"""The signed-in app: dashboard and account settings."""
+"""Account settings: profile, preferences, country, API tokens, sessions."""
 
 from __future__ import annotations
 
@@ -14,22 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from lte.accounts.forms import ApiTokenForm, CountryForm, PreferencesForm, ProfileForm
 from lte.accounts.middleware import Prefs, set_prefs_cookie
 from lte.accounts.models import ApiToken
-from lte.accounts.preferences import guess_country
 from lte.accounts.services import api_token_create, api_token_revoke, user_session_end, user_update
-from lte.crm.views import today_context
-
-
-@login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    """Today: follow-ups due, overdue and coming up, today's activity against the goal, a quick capture.
-
-    While the account has no country, a one-question form asks for it first (pre-filled with our guess),
-    because a number typed without its +country code can't be read without one.
-    """
-    context = today_context(request)
-    if not request.user.country:  # type: ignore[union-attr]
-        context["country_form"] = CountryForm(initial={"country": guess_country(request)})
-    return render(request, "accounts/dashboard.html", context)
 
 
 @login_required
@@ -78,7 +63,7 @@ def settings_country(request: HttpRequest) -> HttpResponse:
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
                                            require_https=request.is_secure()):
-        back = "accounts:dashboard"
+        back = "crm:dashboard"
     return redirect(back)
 
 

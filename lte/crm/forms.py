@@ -27,16 +27,6 @@ def lines(value: str) -> list[str]:
     return [line.strip() for line in (value or "").splitlines() if line.strip()]
 
 
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Puts a service's ValidationError on the matching fields (or the form when no field matches)."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for field, messages in exc.message_dict.items():
-        target = field if field in form.fields else None
-        form.add_error(target, [m if target else f"{field}: {m}" for m in messages])
-
-
 class QuickContactForm(forms.Form):
     """The dashboard's few-second capture: a name and a way to reach them."""
 

@@ -70,4 +70,4 @@ def policy_acknowledge(request: HttpRequest) -> HttpResponse:
     target = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return redirect(target)
-    return redirect("accounts:dashboard")
+    return redirect("crm:dashboard")

@@ -26,7 +26,7 @@ PLANS = [
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect("accounts:dashboard")
+        return redirect("crm:dashboard")
     return render(request, "site/home.html")
 
 

@@ -1,0 +1,224 @@
+"""The contact pages: the list (search, filters, keyset paging), the card and its timeline, add, edit, delete,
+move to a stage, merge a duplicate."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from lte.crm import queries
+from lte.crm.forms import ContactForm, FollowUpForm, MessageForm, NoteForm, QuickContactForm
+from lte.crm.models import Contact, FollowUp, Message, MessageTemplate, Note, StageChange, Tag
+from lte.crm.services import contacts, duplicates, stages
+from lte.crm.views.links import email_links, phone_links
+from lte.lib.http import add_service_errors, flash_errors, form_errors, found, is_htmx, next_url, owned
+
+PAGE_SIZE = 50
+FOLLOWUP_ROWS = 100
+TIMELINE_EACH = 100
+SORTS = {"name": gettext_lazy("Name"), "-last_contacted": gettext_lazy("Last contacted"),
+         "-created": gettext_lazy("Newest first")}
+
+
+def contact_detail_url(contact_id) -> str:
+    return reverse("crm:contact-detail", args=[contact_id])
+
+
+@login_required
+@require_GET
+def contact_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    q = request.GET.get("q", "")[:200]
+    tag = request.GET.get("tag", "")[:40]
+    stage = request.GET.get("stage", "")[:40]
+    sort = request.GET.get("sort", "name")
+    sort = sort if sort in SORTS else "name"
+    cursor = request.GET.get("cursor", "")[:500] or None
+    try:
+        result = queries.page(user, q=q, tag=tag, stage=stage, sort=sort, limit=PAGE_SIZE, cursor=cursor,
+                              with_count=not cursor)
+    except ValidationError:  # a stale or hand-made cursor: start from the top
+        cursor = None
+        result = queries.page(user, q=q, tag=tag, stage=stage, sort=sort, limit=PAGE_SIZE)
+    filters = {k: v for k, v in (("q", q), ("tag", tag), ("stage", stage), ("sort", sort)) if v}
+    more_url = (reverse("crm:contact-list") + "?" + urlencode({**filters, "cursor": result.next_cursor})
+                if result.next_cursor else "")
+    context = {"page": result, "more_url": more_url, "more": bool(cursor), "q": q, "tag": tag, "stage": stage,
+               "sort": sort}
+    if is_htmx(request):
+        response = render(request, "crm/_contact_rows.html", context)
+    else:
+        context |= {"sorts": SORTS, "stages": stages.stages_of(user),
+                    "tags": Tag.objects.owned_by(user).values_list("name", flat=True),
+                    "filtered": bool(q or tag or stage), "section": "contacts"}
+        response = render(request, "crm/contact_list.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_new(request: HttpRequest) -> HttpResponse:
+    pipeline = stages.stages_of(request.user)
+    form = ContactForm(request.POST or None, stages=pipeline, initial={"stage": pipeline[0].slug if pipeline else ""})
+    if request.method == "POST" and form.is_valid():
+        with form_errors(form):
+            contact = contacts.contact_create(owner=request.user, data=form.contact_data())
+            messages.success(request, _("Contact added."))
+            return redirect(contact_detail_url(contact.pk))
+    return render(request, "crm/contact_form.html", {"form": form, "sources": contacts.DEFAULT_SOURCES,
+                                                     "section": "contacts"}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def contact_quick_add(request: HttpRequest) -> HttpResponse:
+    """The Today page's quick capture. If anything is wrong, the full form opens with what was typed."""
+    quick = QuickContactForm(request.POST)
+    error = None
+    if quick.is_valid():
+        try:
+            contact = contacts.contact_create(owner=request.user, data=quick.contact_data())
+        except ValidationError as exc:
+            error = exc
+        else:
+            messages.success(request, _("Contact added. Add a note or a follow-up while it's fresh."))
+            return redirect(contact_detail_url(contact.pk))
+    pipeline = stages.stages_of(request.user)
+    typed = quick.data
+    form = ContactForm({"first_name": typed.get("first_name", ""), "last_name": typed.get("last_name", ""),
+                        "phones": typed.get("phone", ""), "emails": typed.get("email", ""),
+                        "stage": pipeline[0].slug if pipeline else ""}, stages=pipeline)
+    form.is_valid()
+    for field, errors in quick.errors.items():
+        target = {"phone": "phones", "email": "emails"}.get(field, field)
+        form.add_error(target if target in form.fields else None, errors)
+    if error is not None:
+        add_service_errors(form, error)
+    return render(request, "crm/contact_form.html", {"form": form, "sources": contacts.DEFAULT_SOURCES,
+                                                     "section": "contacts"}, status=400)
+
+
+def detail_context(request: HttpRequest, contact: Contact, **forms: Any) -> dict[str, Any]:
+    user = request.user
+    notes = Note.objects.owned_by(user).filter(contact=contact).order_by("-created_at")[:TIMELINE_EACH]
+    sent = Message.objects.owned_by(user).filter(contact=contact).order_by("-sent_at")[:TIMELINE_EACH]
+    moves = StageChange.objects.owned_by(user).filter(contact=contact).order_by("-at")[:TIMELINE_EACH]
+    followups = FollowUp.objects.owned_by(user).filter(contact=contact).order_by("-created_at")[:TIMELINE_EACH]
+    timeline = ([{"kind": "note", "at": n.created_at, "item": n} for n in notes]
+                + [{"kind": "message", "at": m.sent_at, "item": m} for m in sent]
+                + [{"kind": "stage", "at": s.at, "item": s} for s in moves]
+                + [{"kind": "followup", "at": f.done_at or f.created_at, "item": f} for f in followups])
+    timeline.sort(key=lambda entry: entry["at"], reverse=True)
+    open_followups = (FollowUp.objects.owned_by(user).filter(contact=contact, done_at__isnull=True)
+                      .select_related("contact").order_by("due_at")[:FOLLOWUP_ROWS])
+    return {
+        "contact": contact,
+        "phones": [phone_links(p, label) for p, label in zip(contact.phones, contact.phone_labels, strict=True)],
+        "emails": [email_links(e, label) for e, label in zip(contact.emails, contact.email_labels, strict=True)],
+        "stages": stages.stages_of(user),
+        "open_followups": open_followups,
+        "timeline": timeline,
+        "duplicates": duplicates.find_duplicates(owner=user, emails=contact.emails, phones=contact.phones,
+                                               exclude=contact.pk),
+        "templates": MessageTemplate.objects.owned_by(user)[:8],
+        "note_form": forms.get("note_form") or NoteForm(prefix="note"),
+        "message_form": forms.get("message_form") or MessageForm(prefix="msg"),
+        "followup_form": forms.get("followup_form") or FollowUpForm(prefix="fu"),
+        "in_days": FollowUpForm.IN_DAYS,
+        "here": request.get_full_path(),
+        "now": timezone.now(),
+        "section": "contacts",
+    }
+
+
+def contact_for(request: HttpRequest, contact_id) -> Contact:
+    query = Contact.objects.owned_by(request.user).select_related("stage").prefetch_related("tags")
+    return owned(Contact, request, contact_id, query)
+
+
+@login_required
+@require_GET
+def contact_detail(request: HttpRequest, contact_id) -> HttpResponse:
+    contact = contact_for(request, contact_id)
+    return render(request, "crm/contact_detail.html", detail_context(request, contact))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_edit(request: HttpRequest, contact_id) -> HttpResponse:
+    contact = contact_for(request, contact_id)
+    pipeline = stages.stages_of(request.user)
+    form = ContactForm(request.POST or None, stages=pipeline, initial=ContactForm.initial_for(contact))
+    if request.method == "POST" and form.is_valid():
+        with form_errors(form):
+            contacts.contact_update(owner=request.user, contact_id=contact.pk,
+                                    data=form.contact_data(contact))
+            messages.success(request, _("Saved."))
+            return redirect(contact_detail_url(contact.pk))
+    return render(request, "crm/contact_form.html", {"form": form, "contact": contact,
+                                                     "sources": contacts.DEFAULT_SOURCES, "section": "contacts"},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_delete(request: HttpRequest, contact_id) -> HttpResponse:
+    contact = contact_for(request, contact_id)
+    if request.method == "POST":
+        with found():
+            contacts.contact_delete(owner=request.user, contact_id=contact.pk)
+        messages.success(request, _("The contact and everything about them is deleted."))
+        return redirect("crm:contact-list")
+    return render(request, "crm/confirm.html", {
+        "title": _("Delete this contact?"), "contact": contact, "action": reverse("crm:contact-delete",
+                                                                                  args=[contact.pk]),
+        "explain": _("Their notes, messages and follow-ups are deleted too. This can't be undone."),
+        "confirm": _("Delete"), "danger": True, "back": contact_detail_url(contact.pk), "section": "contacts"})
+
+
+@login_required
+@require_POST
+def contact_stage(request: HttpRequest, contact_id) -> HttpResponse:
+    contact = contact_for(request, contact_id)
+    with flash_errors(request):
+        contact = contacts.contact_set_stage(owner=request.user, contact_id=contact.pk,
+                                             stage=request.POST.get("stage", "")[:40])
+        messages.success(request, _("Moved to %(stage)s.") % {"stage": contact.stage.name})
+    return redirect(next_url(request, contact_detail_url(contact.pk)))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_merge(request: HttpRequest, contact_id, other_id) -> HttpResponse:
+    """Folds a duplicate (`other_id`) into this contact, after a confirmation."""
+    keep = contact_for(request, contact_id)
+    other = contact_for(request, other_id)
+    if request.method == "POST":
+        with flash_errors(request):
+            duplicates.contact_merge(owner=request.user, keep_id=keep.pk, merge_id=other.pk)
+            messages.success(request, _("Merged. Everything from the duplicate is on this contact now."))
+        return redirect(contact_detail_url(keep.pk))
+    return render(request, "crm/confirm.html", {
+        "title": _("Merge these contacts?"), "contact": keep, "other": other,
+        "action": reverse("crm:contact-merge", args=[keep.pk, other.pk]),
+        "explain": _("Emails, phone numbers, tags, notes, messages and follow-ups of the duplicate move to this "
+                     "contact; empty fields are filled in. The duplicate is then deleted."),
+        "confirm": _("Merge into this one"), "danger": False, "back": contact_detail_url(keep.pk),
+        "section": "contacts"})
+
+
+def invalid_detail(request: HttpRequest, contact: Contact, **forms: Any) -> HttpResponse:
+    return render(request, "crm/contact_detail.html", detail_context(request, contact, **forms), status=400)

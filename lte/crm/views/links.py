@@ -1,0 +1,71 @@
+"""Reaching a contact: tel:, sms:, WhatsApp and mailto: links, and buttons that open the phone's app with a
+message typed in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import phonenumbers
+from django.utils.translation import gettext as _
+
+from lte.crm.models import Contact
+
+
+def encode(text: str) -> str:
+    """Percent-encodes a message for a URL's query (spaces as %20: SMS and mail apps don't read '+')."""
+    return quote(text, safe="")
+
+
+def mail_encode(text: str) -> str:
+    """mailto: bodies use CRLF line breaks (RFC 6068)."""
+    return encode(text.replace("\r\n", "\n").replace("\n", "\r\n"))
+
+
+@dataclass
+class Phone:
+    number: str  # E.164
+    display: str
+    tel: str
+    sms: str
+    whatsapp: str
+    label: str = ""
+
+
+@dataclass
+class Email:
+    address: str
+    mailto: str
+    label: str = ""
+
+
+def phone_links(e164: str, label: str = "") -> Phone:
+    try:
+        display = phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    except phonenumbers.NumberParseException:
+        display = e164
+    digits = "".join(ch for ch in e164 if ch.isdigit())
+    plus = "+" + digits
+    return Phone(number=e164, display=display, tel=f"tel:{plus}", sms=f"sms:{plus}",
+                 whatsapp=f"https://wa.me/{digits}", label=label)
+
+
+def email_links(address: str, label: str = "") -> Email:
+    return Email(address=address, mailto="mailto:" + quote(address, safe="@+"), label=label)
+
+
+def prefilled(contact: Contact, body: str, subject: str = "") -> list[dict[str, str]]:
+    """Buttons that open the phone's own app with the message typed in. `base` lets lte.js re-encode an
+    edited message; `crlf` marks mailto: bodies."""
+    links = []
+    for phone in map(phone_links, contact.phones):
+        links.append({"channel": "sms", "label": _("SMS"), "to": phone.display,
+                      "base": f"{phone.sms}?&body=", "href": f"{phone.sms}?&body={encode(body)}", "crlf": ""})
+        links.append({"channel": "whatsapp", "label": _("WhatsApp"), "to": phone.display,
+                      "base": f"{phone.whatsapp}?text=", "href": f"{phone.whatsapp}?text={encode(body)}", "crlf": ""})
+    for email in map(email_links, contact.emails):
+        base = f"{email.mailto}?subject={encode(subject)}&body=" if subject else f"{email.mailto}?body="
+        links.append({"channel": "email", "label": _("Email"), "to": email.address,
+                      "base": base, "href": base + mail_encode(body), "crlf": "1"})
+    return links
