@@ -1,5 +1,6 @@
 """The contact pages: the list (search, filters, keyset paging), the card and its timeline, add, edit, delete,
-move to a stage, merge a duplicate."""
+move to a stage, merge a duplicate.
+"""
 
 from __future__ import annotations
 

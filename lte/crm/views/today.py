@@ -1,5 +1,6 @@
 """Today, the signed-in home (/app/): follow-ups due, overdue and coming up, today's activity against the goal,
-a quick capture."""
+a quick capture.
+"""
 
 from __future__ import annotations
 
