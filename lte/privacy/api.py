@@ -10,7 +10,7 @@ from pydantic import Field
 
 from lte.accounts.api import router as accounts_router
 from lte.accounts.http import AuthenticatedHttpRequest
-from lte.api.schemas import Detail, Strict
+from lte.lib.schemas import Detail, Strict
 from lte.privacy.deletion import account_delete_confirmed
 from lte.privacy.exports import json_stream, vcard_stream, zip_stream
 from lte.privacy.services import your_data

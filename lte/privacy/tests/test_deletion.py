@@ -10,7 +10,8 @@ import pytest
 from lte.accounts.models import User
 from lte.backups import engine
 from lte.crm.models import Contact
-from lte.crm.services import contact_create, note_create
+from lte.crm.services.contacts import contact_create
+from lte.crm.services.notes import note_create
 from lte.privacy import registry
 from lte.privacy.deletion import accounts_rows_delete
 from lte.vault.context import acting_for
