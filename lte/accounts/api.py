@@ -20,6 +20,7 @@ from ninja.errors import HttpError
 from pydantic import Field, StrictBool
 
 from lte.accounts.forms import ADULT_REQUIRED, SignupForm
+from lte.accounts.http import AuthenticatedHttpRequest
 from lte.accounts.models import User
 from lte.accounts.services import api_token_create, mfa_code_valid, user_update
 from lte.lib.schemas import Detail, Strict, given_fields
@@ -135,7 +136,7 @@ def _token_name(request: HttpRequest) -> str:
 
 
 @router.delete("/auth/token", response={204: None, 400: Detail})
-def token_delete(request: HttpRequest):
+def token_delete(request: AuthenticatedHttpRequest):
     """Revokes the bearer token used for this request."""
     api_token = getattr(request, "api_token", None)
     if api_token is None:
@@ -145,12 +146,12 @@ def token_delete(request: HttpRequest):
 
 
 @router.get("/me", response=MeOut)
-def me(request: HttpRequest):
+def me(request: AuthenticatedHttpRequest):
     return request.user
 
 
 @router.patch("/me", response={200: MeOut, 400: Detail})
-def me_update(request: HttpRequest, payload: MePatch):
+def me_update(request: AuthenticatedHttpRequest, payload: MePatch):
     if "country" in payload.model_fields_set and payload.country is None:
         payload = payload.model_copy(update={"country": ""})  # null clears the country ("" itself is refused above)
     data = given_fields(payload)

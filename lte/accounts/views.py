@@ -5,13 +5,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from lte.accounts.forms import ApiTokenForm, CountryForm, PreferencesForm, ProfileForm
+from lte.accounts.http import AuthenticatedHttpRequest
 from lte.accounts.middleware import Prefs, set_prefs_cookie
 from lte.accounts.models import ApiToken
 from lte.accounts.services import api_token_create, api_token_revoke, user_session_end, user_update
@@ -19,7 +20,7 @@ from lte.accounts.services import api_token_create, api_token_revoke, user_sessi
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def settings_profile(request: HttpRequest) -> HttpResponse:
+def settings_profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         user_update(user=request.user, name=form.cleaned_data["name"])
@@ -30,7 +31,7 @@ def settings_profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def settings_preferences(request: HttpRequest) -> HttpResponse:
+def settings_preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
     initial = {"theme": request.prefs.theme}  # type: ignore[attr-defined]
     form = PreferencesForm(request.POST or None, instance=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -52,7 +53,7 @@ def settings_preferences(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def settings_country(request: HttpRequest) -> HttpResponse:
+def settings_country(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The signed-in home's country prompt: saves the country and goes back where the form was."""
     form = CountryForm(request.POST)
     if form.is_valid():
@@ -69,7 +70,7 @@ def settings_country(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def token_list(request: HttpRequest) -> HttpResponse:
+def token_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST or None)
     new_secret = None
     if request.method == "POST" and form.is_valid():
@@ -85,7 +86,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def token_revoke(request: AuthenticatedHttpRequest, token_id: int) -> HttpResponse:
     if not api_token_revoke(owner=request.user, token_id=token_id):
         raise Http404
     messages.success(request, _("The token is revoked. Anything using it is signed out."))
@@ -94,7 +95,7 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def session_end(request: HttpRequest, session_id: int) -> HttpResponse:
+def session_end(request: AuthenticatedHttpRequest, session_id: int) -> HttpResponse:
     if not user_session_end(request=request, owner=request.user, session_id=session_id):
         raise Http404
     messages.success(request, _("That session is logged out."))

@@ -68,7 +68,8 @@ class ContactOut(Schema):
 
     @staticmethod
     def resolve_stage(contact: Contact) -> str | None:
-        return contact.stage.slug if contact.stage_id else None
+        stage = contact.stage if contact.stage_id else None
+        return stage.slug if stage is not None else None
 
     @staticmethod
     def resolve_tags(contact: Contact) -> list[str]:

@@ -241,7 +241,8 @@ def contact_create_many(*, owner, contacts: list[Contact], tags: list[list[str]]
         lookup_rows += [(ids.new(), owner_id, contact_id, kind, digest) for kind, digest in entries]
         links += [(contact_id, ids.of(by_name[t.casefold()].pk)) for t in names if t.casefold() in by_name]
         note_rows += [Note(owner_id=contact.owner_id, contact=contact, body=body) for body in bodies]
-        if reminders and contact.stage.slug == CUSTOMER_STAGE and contact.reorder_every_days:
+        if reminders and contact.stage is not None and contact.stage.slug == CUSTOMER_STAGE \
+                and contact.reorder_every_days:
             followups.append(reorder_reminder(contact))
     bulk.insert_instances(Contact, contacts)
     bulk.insert_rows(ContactToken, ["id", "owner", "contact", "token"], token_rows, ready=True)

@@ -17,6 +17,8 @@ MAX_TITLE = 200
 
 def reorder_reminder(contact: Contact) -> FollowUp:
     """The reminder a customer with a reorder interval gets (not saved)."""
+    if contact.reorder_every_days is None:
+        raise ValueError("a reorder reminder needs the contact's reorder interval")
     return FollowUp(owner_id=contact.owner_id, contact=contact, kind=FollowUp.Kind.REORDER, title="Time to reorder?",
                     due_at=timezone.now() + timedelta(days=contact.reorder_every_days))
 

@@ -6,9 +6,9 @@ Each raises a ValidationError keyed by the field, in the words the pages and the
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import phonenumbers
 from django.core.exceptions import ValidationError
@@ -22,6 +22,7 @@ MAX_URL = 500
 LABEL_MAX = 40
 SOURCE_MAX = 40
 UNSET: Any = object()
+T = TypeVar("T")
 
 
 def clean_text(value: str | None, *, field: str, max_length: int, required: bool = False) -> str:
@@ -60,8 +61,10 @@ def normalise_phone(value: str, *, region: str | None = None) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def unique(values: Iterable[str], key=lambda v: v) -> list[str]:
-    seen, out = set(), []
+def unique(values: Iterable[T], key: Callable[[T], Hashable] = lambda v: v) -> list[T]:
+    """The values in order, each kept the first time its key is seen."""
+    seen: set[Hashable] = set()
+    out: list[T] = []
     for value in values:
         if key(value) not in seen:
             seen.add(key(value))

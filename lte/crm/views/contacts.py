@@ -197,7 +197,8 @@ def contact_stage(request: HttpRequest, contact_id) -> HttpResponse:
     with flash_errors(request):
         contact = contacts.contact_set_stage(owner=request.user, contact_id=contact.pk,
                                              stage=request.POST.get("stage", "")[:40])
-        messages.success(request, _("Moved to %(stage)s.") % {"stage": contact.stage.name})
+        if contact.stage is not None:
+            messages.success(request, _("Moved to %(stage)s.") % {"stage": contact.stage.name})
     return redirect(next_url(request, contact_detail_url(contact.pk)))
 
 

@@ -55,7 +55,7 @@ def duplicate_list(request: HttpRequest) -> HttpResponse:
     else:
         page = duplicates.pair_page(user, offset=offset, limit=DUPLICATE_PAIRS)
         pairs = [{"pair": p, "sides": [_side(p.first, p.second, older=True), _side(p.second, p.first, older=False)]}
-                 for p in page.items]
+                 for p in page.items if p.first is not None and p.second is not None]
         context |= {"show": "pairs", "pairs": pairs, "count": page.count, "capped": page.capped,
                     "has_next": offset + DUPLICATE_PAIRS < page.count}
     response = render(request, "crm/duplicates.html", context)
