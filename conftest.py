@@ -1,3 +1,3 @@
-"""The suite's fixtures live in lte/test.py; the per-process environment is set by lte/testenv.py."""
+"""The suite's fixtures live in lte/testing/plugin.py; the per-process environment is set by lte/testing/env.py."""
 
-pytest_plugins = ["lte.test"]
+pytest_plugins = ["lte.testing.plugin"]

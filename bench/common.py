@@ -24,9 +24,9 @@ def setup_instance() -> None:
         url = os.environ.get(f"BENCH_{var}")
         if url:
             sys.path.insert(0, str(ROOT))
-            from lte.site.tests.e2e_server import _with_database, create_postgres_database
+            from lte.testing.server import create_postgres_database, with_database
 
-            os.environ[var], _drop = create_postgres_database(_with_database(url, "postgres"))
+            os.environ[var], _drop = create_postgres_database(with_database(url, "postgres"))
         else:
             os.environ.pop(var, None)
     import django

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from lte.accounts.models import User
-from lte.test import PASSWORD
+from lte.testing.helpers import PASSWORD
 
 ME = "/api/v1/me"
 TOKEN = "/api/v1/auth/token"

@@ -13,7 +13,7 @@ from django.db import connection
 from django.test import Client
 
 from lte.accounts.models import User
-from lte.test import PASSWORD, links_in, outbox_messages
+from lte.testing.helpers import PASSWORD, links_in, outbox_messages
 
 SIGNUP = "/api/v1/auth/signup"
 TOKEN = "/api/v1/auth/token"

@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from lte.accounts.models import ApiToken
-from lte.test import PASSWORD, make_user
+from lte.testing.helpers import PASSWORD, make_user
 
 TOKEN = "/api/v1/auth/token"
 ME = "/api/v1/me"

@@ -12,7 +12,7 @@ from django.test import Client
 
 from lte.accounts.countries import COUNTRIES, country_choices, language_region
 from lte.accounts.models import User
-from lte.test import PASSWORD, outbox_messages
+from lte.testing.helpers import PASSWORD, outbox_messages
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.test import Client
 
-from lte.test import PASSWORD, links_in, outbox_messages
+from lte.testing.helpers import PASSWORD, links_in, outbox_messages
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.core.mail import send_mail
 
-from lte.test import outbox_messages
+from lte.testing.helpers import outbox_messages
 
 ROOT = Path(__file__).resolve().parents[3]
 

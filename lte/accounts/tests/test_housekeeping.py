@@ -9,7 +9,7 @@ from django.utils import timezone
 from huey.contrib.djhuey import HUEY
 
 from lte.privacy.retention import purge_expired_sessions
-from lte.test import PASSWORD
+from lte.testing.helpers import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
 from lte.accounts.models import User
-from lte.test import make_user
+from lte.testing.helpers import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from lte.privacy.models import LoginRecord
-from lte.test import PASSWORD
+from lte.testing.helpers import PASSWORD
 
 pytestmark = pytest.mark.django_db
 PHONE_UA = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "

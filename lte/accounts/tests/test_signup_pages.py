@@ -5,7 +5,7 @@ from allauth.account.models import EmailAddress
 from django.test import Client
 
 from lte.accounts.models import User
-from lte.test import PASSWORD, links_in, make_user, outbox_messages
+from lte.testing.helpers import PASSWORD, links_in, make_user, outbox_messages
 
 pytestmark = pytest.mark.django_db
 

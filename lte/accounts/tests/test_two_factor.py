@@ -9,7 +9,7 @@ from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.test import Client
 
-from lte.test import PASSWORD, links_in, outbox_messages
+from lte.testing.helpers import PASSWORD, links_in, outbox_messages
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from lte.backups.tests.instance import Instance
+from lte.testing.instance import Instance
 
 pytestmark = [pytest.mark.xdist_group("backups"), pytest.mark.slow]
 

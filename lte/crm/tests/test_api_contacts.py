@@ -17,7 +17,7 @@ from lte.crm.services.contacts import contact_create
 from lte.crm.services.duplicates import find_duplicates
 from lte.crm.services.messages import message_log
 from lte.crm.services.stages import stage_rename
-from lte.test import bearer_client, make_user
+from lte.testing.helpers import bearer_client, make_user
 
 API = "/api/v1"
 CONTACT_FIELDS = {"id", "first_name", "last_name", "emails", "phones", "address", "birthday", "source", "stage",

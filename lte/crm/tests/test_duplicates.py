@@ -21,7 +21,7 @@ from lte.crm.services.contacts import ContactData, contact_create, contact_delet
 from lte.crm.services.duplicates import contact_merge, duplicate_dismiss, pair_page
 from lte.crm.services.notes import note_create
 from lte.crm.tests.test_pages import assert_csp_clean, reload
-from lte.test import bearer_client
+from lte.testing.helpers import bearer_client
 from lte.vault.context import acting_for
 
 pytestmark = pytest.mark.django_db

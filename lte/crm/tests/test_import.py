@@ -910,8 +910,6 @@ def test_the_fast_national_digits_agree_with_the_services_for_every_country():
 
 
 def test_the_real_flow_with_real_commits_queues_and_runs_the_job_by_itself(transactional_db):
-    from lte.test import make_user
-
     owner = make_user("carol@example.com")
     job = start(owner, HEADER + "Ana,Silva,ana@example.com,,,,,,vip\n")  # on_commit queues it; huey runs inline
     job = reread(job)

@@ -17,7 +17,7 @@ from lte.crm import imports
 from lte.crm.imports import limits
 from lte.crm.models import Contact, ImportJob
 from lte.crm.tests.test_import import CANARY, HEADER, files_in_imports_dir, one
-from lte.test import bearer_client
+from lte.testing.helpers import bearer_client
 from lte.vault.context import acting_for
 
 pytestmark = pytest.mark.django_db

@@ -48,7 +48,7 @@ from lte.crm.services.messages import message_log
 from lte.crm.services.notes import note_create
 from lte.crm.services.stages import stage_rename
 from lte.crm.services.templates import template_save
-from lte.test import PASSWORD, bearer_client, make_user
+from lte.testing.helpers import PASSWORD, bearer_client, make_user
 from lte.vault.context import acting_for
 from lte.vault.fields import EncryptedField
 

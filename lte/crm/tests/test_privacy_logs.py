@@ -27,7 +27,7 @@ from lte.crm.models import Contact
 from lte.crm.services.contacts import ContactData, contact_create, contact_delete, contact_update
 from lte.crm.services.followups import followup_create
 from lte.crm.tests import test_ownership as matrix
-from lte.test import PASSWORD, make_user, message_text, outbox_messages
+from lte.testing.helpers import PASSWORD, make_user, message_text, outbox_messages
 from lte.vault.context import request_scope
 
 API = "/api/v1"

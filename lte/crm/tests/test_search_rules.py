@@ -19,7 +19,7 @@ from lte.crm.models import Contact, ContactLookup
 from lte.crm.services.contacts import ContactData, contact_create, contact_update
 from lte.crm.services.duplicates import contact_merge
 from lte.crm.tests.test_import import HEADER
-from lte.test import bearer_client
+from lte.testing.helpers import bearer_client
 from lte.vault.context import acting_for
 
 pytestmark = pytest.mark.django_db

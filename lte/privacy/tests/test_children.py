@@ -11,7 +11,7 @@ from django.utils import timezone
 from lte.accounts.models import User
 from lte.privacy import retention
 from lte.privacy.models import ChildReport
-from lte.test import make_user, outbox_messages
+from lte.testing.helpers import make_user, outbox_messages
 
 pytestmark = pytest.mark.django_db
 

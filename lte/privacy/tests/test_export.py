@@ -20,7 +20,7 @@ from lte.crm.services.notes import note_create
 from lte.crm.tests.test_import import imported
 from lte.lib.spreadsheet import neutralise, unneutralise
 from lte.privacy.exports import zip_stream
-from lte.test import make_user
+from lte.testing.helpers import make_user
 from lte.vault.context import acting_for
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,7 @@
 
 import pytest
 
-from lte.backups.tests.instance import Instance
+from lte.testing.instance import Instance
 
 pytestmark = pytest.mark.xdist_group("backups")
 

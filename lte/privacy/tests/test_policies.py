@@ -17,7 +17,7 @@ from django.test import Client, RequestFactory
 from lte.privacy import documents
 from lte.privacy.documents import acknowledgements_of, pending_for, policy_publish
 from lte.privacy.models import PolicyAcknowledgement, PolicyVersion
-from lte.test import make_user, message_text, outbox_messages
+from lte.testing.helpers import make_user, message_text, outbox_messages
 
 pytestmark = pytest.mark.django_db
 

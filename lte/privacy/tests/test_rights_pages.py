@@ -12,7 +12,7 @@ from lte.crm.models import Contact, Note
 from lte.crm.services.contacts import contact_create
 from lte.crm.services.notes import note_create
 from lte.privacy.models import LoginRecord, StaffAccess, SupportGrant, UsageEvent
-from lte.test import PASSWORD, make_user, outbox_messages
+from lte.testing.helpers import PASSWORD, make_user, outbox_messages
 from lte.vault.context import acting_for
 from lte.vault.models import AccountKey, Tombstone
 

@@ -12,7 +12,7 @@ from lte.crm.services.notes import note_create
 from lte.privacy.models import StaffAccess
 from lte.privacy.services import your_data
 from lte.privacy.staff import grant_support, record_staff_action, revoke_support, support_view, verify_chain
-from lte.test import outbox_messages
+from lte.testing.helpers import outbox_messages
 from lte.vault.context import VaultAccessDenied, acting_for, request_scope
 from lte.vault.keys import KeysDestroyed
 

@@ -10,7 +10,7 @@ from django.test import Client
 from lte.privacy.models import UsageDailyCount, UsageEvent
 from lte.privacy.retention import roll_up_usage
 from lte.privacy.usage import record
-from lte.test import make_user
+from lte.testing.helpers import make_user
 
 pytestmark = pytest.mark.django_db
 DAY = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)

@@ -35,7 +35,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from lte.site.tests.e2e_server import LteServer
+from lte.testing.server import LteServer
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -5,7 +5,7 @@ from http.cookies import SimpleCookie
 import pytest
 from django.test import Client
 
-from lte.test import PASSWORD
+from lte.testing.helpers import PASSWORD
 
 pytestmark = pytest.mark.django_db
 ALLOWED_COOKIES = {"lte_session", "__Host-lte_session", "lte_prefs"}

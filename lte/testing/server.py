@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT = 60.0
 STOP_TIMEOUT = 30.0
 LOG_TAIL_CHARS = 20_000
@@ -46,7 +46,7 @@ def lte_command() -> Path:
 # --- PostgreSQL: a database of our own, created and dropped here -----------------------------------------------
 
 
-def _with_database(url: str, name: str) -> str:
+def with_database(url: str, name: str) -> str:
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
 
@@ -71,7 +71,7 @@ def create_postgres_database(admin_url: str) -> tuple[str, Callable[[], None]]:
             # FORCE (PostgreSQL 13+) ends connections a crashed server might have left behind.
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
-    return _with_database(admin_url, name), drop
+    return with_database(admin_url, name), drop
 
 
 def forget_redis_keys(url: str, pattern: str) -> None:
@@ -148,11 +148,11 @@ class LteServer:
         self.data_dir.mkdir(parents=True, mode=0o700)
         if os.environ.get("DATABASE_URL"):
             # Connect to the server's maintenance database: the suite's own database may not exist yet.
-            admin_url = _with_database(os.environ["DATABASE_URL"], "postgres")
+            admin_url = with_database(os.environ["DATABASE_URL"], "postgres")
             self.database_url, drop = create_postgres_database(admin_url)
             self._cleanups.append(drop)
         if os.environ.get("KEYSTORE_URL"):
-            self.keystore_url, drop_keys = create_postgres_database(_with_database(os.environ["KEYSTORE_URL"],
+            self.keystore_url, drop_keys = create_postgres_database(with_database(os.environ["KEYSTORE_URL"],
                                                                                    "postgres"))
             self._cleanups.append(drop_keys)
         if os.environ.get("REDIS_URL"):

@@ -1,4 +1,4 @@
-"""Loaded with `-p lte.testenv` (pyproject addopts) before pytest-django reads the settings, in every
+"""Loaded with `-p lte.testing.env` (pyproject addopts) before pytest-django reads the settings, in every
 xdist worker too: each test process gets its own data dir and cache key prefix, and jobs run inline."""
 
 import atexit

@@ -9,9 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from lte.site.tests.e2e_server import _with_database, create_postgres_database
+from lte.testing.server import create_postgres_database, with_database
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 
 SEED = """
 import json, django
@@ -59,7 +59,7 @@ class Instance:
                      "LTE_CACHE_PREFIX": f"lte-bk-{os.getpid()}-{id(self)}"}
         for variable in ("DATABASE_URL", "KEYSTORE_URL"):
             if os.environ.get(variable):
-                url, drop = create_postgres_database(_with_database(os.environ[variable], "postgres"))
+                url, drop = create_postgres_database(with_database(os.environ[variable], "postgres"))
                 self.env[variable] = url
                 self.cleanups.append(drop)
 
@@ -97,7 +97,7 @@ class Instance:
             from psycopg import sql
             url = self.env["DATABASE_URL"]
             name = url.rsplit("/", 1)[1]
-            with psycopg.connect(_with_database(url, "postgres").replace("postgres://", "postgresql://", 1),
+            with psycopg.connect(with_database(url, "postgres").replace("postgres://", "postgresql://", 1),
                                  autocommit=True) as conn:
                 conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
