@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from lte.accounts.models import User
-from lte.testing.helpers import PASSWORD
+from lte.testing.helpers import PASSWORD, bearer
 
 ME = "/api/v1/me"
 TOKEN = "/api/v1/auth/token"
@@ -22,10 +22,6 @@ def token_for(email: str) -> str:
     response = Client().post(TOKEN, data={"email": email, "password": PASSWORD}, content_type="application/json")
     assert response.status_code == 200, response.content
     return response.json()["token"]
-
-
-def bearer(token: str) -> dict:
-    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
 
 @pytest.fixture

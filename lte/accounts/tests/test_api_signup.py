@@ -13,7 +13,7 @@ from django.db import connection
 from django.test import Client
 
 from lte.accounts.models import User
-from lte.testing.helpers import PASSWORD, links_in, outbox_messages
+from lte.testing.helpers import PASSWORD, bearer, links_in, outbox_messages
 
 SIGNUP = "/api/v1/auth/signup"
 TOKEN = "/api/v1/auth/token"
@@ -121,7 +121,7 @@ def test_it_refuses_a_token_until_the_address_is_verified(client):
     verify_through_email(links_in(outbox_messages()[0])[0])
     response = client.post(TOKEN, data=credentials, content_type="application/json")
     assert response.status_code == 200
-    me = client.get(ME, HTTP_AUTHORIZATION=f"Bearer {response.json()['token']}")
+    me = client.get(ME, **bearer(response.json()["token"]))
     assert me.json()["email"] == "carol@example.com"
     assert me.json()["name"] == "Carol Seller"
 

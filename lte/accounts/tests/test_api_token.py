@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from lte.accounts.models import ApiToken
-from lte.testing.helpers import PASSWORD, make_user
+from lte.testing.helpers import PASSWORD, bearer, make_user
 
 TOKEN = "/api/v1/auth/token"
 ME = "/api/v1/me"
@@ -26,10 +26,6 @@ def token_for(client: Client, email: str) -> str:
     response = post_token(client, email)
     assert response.status_code == 200, response.content
     return response.json()["token"]
-
-
-def bearer(token: str) -> dict:
-    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
 
 
 def assert_json_detail(response, status: int) -> None:

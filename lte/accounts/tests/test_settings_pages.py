@@ -5,6 +5,7 @@ from django.test import Client
 
 from lte.accounts.models import ApiToken, User
 from lte.accounts.services import api_token_create
+from lte.testing.helpers import bearer
 
 pytestmark = pytest.mark.django_db
 
@@ -51,14 +52,14 @@ def test_a_token_is_shown_once_and_stored_only_as_a_hash(alice_client, alice):
     assert secret not in token.token_hash and token.hint == secret[:8]
     again = alice_client.get("/app/settings/tokens").content.decode()
     assert secret not in again and "phone shortcut" in again
-    api = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    api = Client(**bearer(secret))
     assert api.get("/api/v1/me").json()["email"] == "alice@example.com"
 
 
 def test_a_revoked_token_stops_working(alice_client, alice):
     token, secret = api_token_create(owner=alice, name="script")
     assert alice_client.post(f"/app/settings/tokens/{token.pk}/revoke").status_code == 302
-    assert Client(HTTP_AUTHORIZATION=f"Bearer {secret}").get("/api/v1/me").status_code == 401
+    assert Client(**bearer(secret)).get("/api/v1/me").status_code == 401
 
 
 def test_bob_cannot_see_or_revoke_alices_tokens(alice, bob):

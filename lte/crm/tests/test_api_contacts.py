@@ -33,17 +33,7 @@ DEFAULT_STAGES = ["new-lead", "contacted", "presented", "following-up", "custome
 
 
 
-@pytest.fixture
-def api(alice) -> Client:
-    return bearer_client(alice)
-
-
-@pytest.fixture
-def bob_api(bob) -> Client:
-    return bearer_client(bob)
-
-
-def post(client: Client, path: str, data):
+def post(client: Client, path: str, data) -> object:
     return client.post(API + path, data=data, content_type="application/json")
 
 

@@ -25,6 +25,7 @@ from lte.crm.models import Contact, ContactLookup, ContactToken, FollowUp, Impor
 from lte.crm.services.contacts import contact_create, contact_delete
 from lte.crm.services.duplicates import find_duplicates
 from lte.crm.services.index import e164_national_digits, national_digits
+from lte.testing.helpers import make_user
 from lte.vault.context import acting_for
 
 pytestmark = pytest.mark.django_db

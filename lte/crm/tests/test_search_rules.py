@@ -29,11 +29,6 @@ PHONE = "+1 312 555 0142"
 
 
 
-@pytest.fixture
-def api(alice) -> Client:
-    return bearer_client(alice)
-
-
 def found(client: Client, q: str) -> tuple[int, set[str]]:
     """(count, ids) of GET /contacts?q=, checking that the count agrees with the items."""
     response = client.get(f"{API}/contacts", {"q": q})

@@ -20,7 +20,7 @@ from lte.crm.services.notes import note_create
 from lte.crm.tests.test_import import imported
 from lte.lib.spreadsheet import neutralise, unneutralise
 from lte.privacy.exports import zip_stream
-from lte.testing.helpers import make_user
+from lte.testing.helpers import bearer, make_user
 from lte.vault.context import acting_for
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +36,7 @@ def rows(archive, name):
 
 def test_the_api_export_is_a_zip_attachment_with_the_contract_files(alice):
     _, token = api_token_create(owner=alice, name="t")
-    response = Client(HTTP_AUTHORIZATION=f"Bearer {token}").get("/api/v1/me/export")
+    response = Client(**bearer(token)).get("/api/v1/me/export")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
     assert response["Content-Disposition"].startswith("attachment;")
@@ -67,7 +67,7 @@ def test_vcard_and_json_variants(alice):
     with acting_for(alice.pk):
         contact_create(owner=alice, first_name="Vera", emails=["vera@example.com"], phones=["+14155550100"])
     _, token = api_token_create(owner=alice, name="t")
-    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    client = Client(**bearer(token))
     vcard = b"".join(client.get("/api/v1/me/export?format=vcard").streaming_content).decode()
     assert "BEGIN:VCARD" in vcard and "vera@example.com" in vcard and "+14155550100" in vcard
     import json

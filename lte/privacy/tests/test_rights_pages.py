@@ -12,7 +12,7 @@ from lte.crm.models import Contact, Note
 from lte.crm.services.contacts import contact_create
 from lte.crm.services.notes import note_create
 from lte.privacy.models import LoginRecord, StaffAccess, SupportGrant, UsageEvent
-from lte.testing.helpers import PASSWORD, make_user, outbox_messages
+from lte.testing.helpers import PASSWORD, bearer, make_user, outbox_messages
 from lte.vault.context import acting_for
 from lte.vault.models import AccountKey, Tombstone
 
@@ -37,7 +37,7 @@ def test_your_data_shows_every_section_in_plain_words(alice):
 
 def test_me_data_has_the_contract_sections(alice):
     _, token = api_token_create(owner=alice, name="phone")
-    data = Client(HTTP_AUTHORIZATION=f"Bearer {token}").get("/api/v1/me/data").json()
+    data = Client(**bearer(token)).get("/api/v1/me/data").json()
     assert {"account", "preferences", "logins_and_devices", "usage_events", "billing", "policy_acknowledgements",
             "staff_access_log", "counts", "api_tokens"} <= set(data)
     assert data["api_tokens"][0]["name"] == "phone" and "token" not in data["api_tokens"][0]
@@ -56,8 +56,8 @@ def test_usage_events_name_routes_never_urls_ids_or_search_terms(alice):
         contact = contact_create(owner=alice, first_name="Quentin")
     client = logged_in()
     _, token = api_token_create(owner=alice, name="t")
-    Client(HTTP_AUTHORIZATION=f"Bearer {token}").get(f"/api/v1/contacts/{contact.pk}")
-    Client(HTTP_AUTHORIZATION=f"Bearer {token}").get("/api/v1/contacts?q=Quentin")
+    Client(**bearer(token)).get(f"/api/v1/contacts/{contact.pk}")
+    Client(**bearer(token)).get("/api/v1/contacts?q=Quentin")
     client.get("/app/your-data/")
     names = list(UsageEvent.objects.filter(user=alice).values_list("name", flat=True))
     assert "login" in names and any("your-data" in n for n in names)
@@ -105,7 +105,7 @@ def test_deleting_the_account_needs_the_password_then_removes_everything(alice, 
     assert not AccountKey.objects.filter(owner_id=alice.pk).exists()
     assert Tombstone.objects.filter(owner_id=alice.pk).exists()
     assert client.get("/app/").status_code == 302
-    assert Client(HTTP_AUTHORIZATION=f"Bearer {token}").get("/api/v1/me").status_code == 401
+    assert Client(**bearer(token)).get("/api/v1/me").status_code == 401
     assert Contact.objects.filter(owner=bob).count() == 1
     messages = [m for m in outbox_messages() if m["To"] == "alice@example.com"]
     assert [m["Subject"] for m in messages] == ["LTE: Your account is deleted"]
@@ -113,7 +113,7 @@ def test_deleting_the_account_needs_the_password_then_removes_everything(alice, 
 
 def test_the_api_delete_refuses_a_wrong_password_and_deletes_nothing(alice):
     _, token = api_token_create(owner=alice, name="t")
-    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    client = Client(**bearer(token))
     response = client.delete("/api/v1/me", {"password": "wrong-password-1"}, content_type="application/json")
     assert response.status_code == 403 and "detail" in response.json()
     assert User.objects.filter(pk=alice.pk).exists()
