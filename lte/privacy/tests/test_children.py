@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from lte.accounts.models import User
 from lte.privacy import retention
-from lte.privacy.models import ChildReport
+from lte.privacy.models import ChildReport, StaffAccess
 from lte.testing.helpers import make_user, outbox_messages
 
 pytestmark = pytest.mark.django_db
@@ -146,9 +146,6 @@ def test_staff_can_delete_the_reported_account_and_it_is_logged(staff_client, st
     for settled in (queued, twin):
         settled.refresh_from_db()
         assert settled.resolution == "deleted" and settled.resolved_at is not None
-
-    from lte.privacy.models import StaffAccess
-
     entry = StaffAccess.objects.get(account_id=alice_id)
     assert (entry.action, entry.basis, entry.resource, entry.staff_id) == ("delete_account", "reason", "account",
                                                                            staff.pk)
