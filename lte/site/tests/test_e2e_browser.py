@@ -10,15 +10,11 @@ database), so these tests never touch Django's ORM.
 from __future__ import annotations
 
 import base64
-import email
 import json
 import re
-import time
 import urllib.request
 import zlib
 from collections.abc import Iterator
-from email import policy
-from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -31,30 +27,14 @@ from playwright.sync_api import (
     Page,
     Request,
     Response,
-    ViewportSize,
-    sync_playwright,
 )
 
+from lte.testing.browser import ALLOWED_HOST, PASSWORD, PHONE, outbox_files, single_link, text_of, wait_for_new_email
 from lte.testing.server import LteServer
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-PHONE: ViewportSize = {"width": 360, "height": 740}
-ALLOWED_HOST = "127.0.0.1"
 # lte_seen: the public pages' anonymous, identifier-free daily counting cookie (test_e2e_crawl.py proves the app
 # pages set only the other two).
 ALLOWED_COOKIES = {"lte_session", "lte_prefs", "lte_seen"}
-PASSWORD = "marble-lantern-orchard-73"
-EMAIL_WAIT_SECONDS = 15
-URL = re.compile(r"https?://[^\s<>\"]+")
 
 # Chromium reports CSP violations as console errors already; this makes sure none slips by silently.
 REPORT_CSP_VIOLATIONS = """
@@ -63,43 +43,10 @@ document.addEventListener("securitypolicyviolation", (event) => {
 });
 """
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.xdist_group("e2e"),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium not installed: apt-get install chromium"),
-]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]  # one server and browser per module: one worker
 
 
-# --- The server and the browser ---------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def lte_server(tmp_path_factory) -> Iterator[LteServer]:
-    """`lte run` with a fresh data dir (and database), stopped with SIGTERM at the end, which must exit 0."""
-    server = LteServer(root=tmp_path_factory.mktemp("e2e"))
-    try:
-        server.start()
-        yield server
-        returncode = server.stop()
-        assert returncode == 0, (
-            f"`lte run` did not stop cleanly on SIGTERM within 30 s (exit code {returncode}).\n{server.log()}"
-        )
-        assert "Traceback" not in server.log_path.read_text(errors="replace"), (
-            f"The server logged an exception.\n{server.log()}"
-        )
-    finally:
-        server.stop()
-        server.cleanup()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+# --- The phone -------------------------------------------------------------------------------------------------
 
 
 class Phone:
@@ -208,36 +155,6 @@ def phone(browser: Browser, lte_server: LteServer) -> Iterator[Phone]:
         yield Phone(context, lte_server, lte_server.root / "screenshots")
     finally:
         context.close()
-
-
-# --- Email, read from the server's outbox ---------------------------------------------------------------------------
-
-
-def outbox_files(server: LteServer) -> set[str]:
-    return {p.name for p in server.outbox.glob("*.eml")} if server.outbox.exists() else set()
-
-
-def wait_for_new_email(server: LteServer, seen: set[str]) -> EmailMessage:
-    """The newest .eml that was not in the outbox before (waits a little: mail may come from a job)."""
-    deadline = time.monotonic() + EMAIL_WAIT_SECONDS
-    while True:
-        new = sorted(outbox_files(server) - seen)
-        if new:
-            assert len(new) == 1, f"Expected one new email, found {new}"
-            raw = (server.outbox / new[-1]).read_bytes()
-            return email.message_from_bytes(raw, policy=policy.default)
-        assert time.monotonic() < deadline, f"No email arrived in {server.outbox} within {EMAIL_WAIT_SECONDS} s"
-        time.sleep(0.1)
-
-
-def text_of(message: EmailMessage) -> str:
-    return "".join(part.get_content() for part in message.walk() if part.get_content_type() == "text/plain")
-
-
-def single_link(message: EmailMessage) -> str:
-    links = sorted(set(URL.findall(text_of(message))))
-    assert len(links) == 1, f"Expected exactly one link in the email, found {links}"
-    return links[0]
 
 
 # --- Helpers on the server's side ------------------------------------------------------------------------------------

@@ -12,25 +12,9 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from lte.site.tests.test_e2e_browser import (  # noqa: F401 - pytest fixtures
-    ALLOWED_HOST,
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    PASSWORD,
-    PHONE,
-    browser,
-    lte_server,
-    outbox_files,
-    single_link,
-    wait_for_new_email,
-)
+from lte.testing.browser import ALLOWED_HOST, PASSWORD, PHONE, outbox_files, single_link, wait_for_new_email
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.xdist_group("e2e"),
-    pytest.mark.skipif(not __import__("pathlib").Path(CHROMIUM).exists(),
-                       reason="Chromium not installed: apt-get install chromium"),
-]
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]  # one server and browser per module: one worker
 APP_COOKIES = {"lte_session", "lte_prefs"}
 # /report-child is a form (its CSRF token lives in the session, like /signup): not a marketing page.
 MARKETING = ["/", "/pricing", "/privacy", "/terms", "/cookies"]
@@ -85,7 +69,7 @@ def _seller(server, chromium) -> tuple[object, str]:
     return context, token
 
 
-def test_every_app_page_sets_only_the_two_cookies_and_stays_on_our_host(browser, lte_server):  # noqa: F811
+def test_every_app_page_sets_only_the_two_cookies_and_stays_on_our_host(browser, lte_server):
     context, _token = _seller(lte_server, browser)
     watcher = Watcher(context)
     page = context.new_page()
@@ -123,7 +107,7 @@ def test_every_app_page_sets_only_the_two_cookies_and_stays_on_our_host(browser,
 
 
 @pytest.mark.parametrize("privacy_header", [None, {"Sec-GPC": "1"}, {"DNT": "1"}])
-def test_marketing_pages_set_one_counting_cookie_at_most_and_none_under_gpc_or_dnt(browser, lte_server,  # noqa: F811
+def test_marketing_pages_set_one_counting_cookie_at_most_and_none_under_gpc_or_dnt(browser, lte_server,
                                                                                   privacy_header):
     context = browser.new_context(viewport=PHONE, extra_http_headers=privacy_header or {})
     watcher = Watcher(context)
