@@ -19,8 +19,10 @@ $(VENV)/.dev: $(BIN)/lte requirements-dev.lock
 run: $(BIN)/lte
 	exec $(BIN)/lte run
 
+# Tests are spread one by one over both workers; only an xdist_group (the browser tests: one server and one
+# Chromium per module) stays on one worker. test-fast is the inner loop: no browser, no slow sweeps.
 test: $(VENV)/.dev
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 test-fast: $(VENV)/.dev
 	$(BIN)/pytest -n 2 -m "not e2e and not slow"

@@ -8,7 +8,7 @@ import pytest
 
 from lte.testing.instance import Instance
 
-pytestmark = [pytest.mark.xdist_group("backups"), pytest.mark.slow]
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ someone writes one. For each route and method, alice owns a real object (made th
 - alice herself gets a real answer for the very same request (so the probe was meaningful).
 Staff tools (the admin and the rest of /staff/…) look accounts up on purpose: there, other users still can't
 tell alice's row from a missing one, and staff must never see her contacts, notes or messages.
+The page matrix is the suite's longest sweep: `make test-fast` probes one route per kind of object id (every
+method, every caller); the rest is marked slow and runs in `make test` and CI.
 """
 
 from __future__ import annotations
@@ -689,9 +691,23 @@ def web_request(client: Client, method: str, url: str):
     return send(client, method, url)
 
 
+def first_of_each_kind(routes: list[WebRoute]) -> set[str]:
+    """One route per kind of object id (its parameter names): the slice of the page matrix that `make test-fast`
+    runs, every method and caller included. The full matrix is marked slow: `make test` and CI run it."""
+    first: dict[tuple[str, ...], str] = {}
+    for route in routes:
+        first.setdefault(tuple(sorted(name for name, _kind in route.params)), route.route)
+    return set(first.values())
+
+
+FAST_WEB_ROUTES = first_of_each_kind(WEB_OBJECT_ROUTES)
+
+
 def web_case(route: WebRoute, method: str):
     reason = KNOWN_WEB_BUGS.get((method, route.route))
     marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+    if route.route not in FAST_WEB_ROUTES:
+        marks.append(pytest.mark.slow)
     return pytest.param(route, method, marks=marks, id=f"{method} {route}")
 
 

@@ -4,8 +4,6 @@ import pytest
 
 from lte.testing.instance import Instance
 
-pytestmark = pytest.mark.xdist_group("backups")
-
 SCRIPT = """
 import csv, io, json, threading, zipfile, django
 django.setup()
