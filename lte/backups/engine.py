@@ -27,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from django.conf import settings
 from django.db import connections
 
@@ -140,7 +141,6 @@ def _snapshot(kind: str, workdir: Path) -> Iterator[tuple[Any, dict[str, int]]]:
         finally:
             snap.unlink(missing_ok=True)
         return
-    import psycopg
 
     env = _pg_env(db)
     with psycopg.connect(host=env["PGHOST"], port=env["PGPORT"], user=env["PGUSER"], dbname=env["PGDATABASE"],
@@ -318,8 +318,6 @@ def _extra_alias(alias: str, config: dict[str, Any]) -> Iterator[str]:
 
 
 def _pg_admin(db: Mapping[str, Any]):
-    import psycopg
-
     env = _pg_env(db)
     return psycopg.connect(host=env["PGHOST"], port=env["PGPORT"], user=env["PGUSER"], dbname="postgres",
                            password=env.get("PGPASSWORD"), autocommit=True)
@@ -336,8 +334,6 @@ def _pg_restore(dump: Path, db: Mapping[str, Any], database: str) -> None:
 
 
 def _pg_check(db: Mapping[str, Any], database: str, manifest: dict[str, Any]) -> dict[str, int]:
-    import psycopg
-
     env = _pg_env(db)
     with psycopg.connect(host=env["PGHOST"], port=env["PGPORT"], user=env["PGUSER"], dbname=database,
                          password=env.get("PGPASSWORD")) as conn, conn.cursor() as cursor:

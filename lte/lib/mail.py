@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email
 import os
 import tempfile
 import uuid
@@ -45,8 +46,6 @@ class OutboxBackend(BaseEmailBackend):
 
 def purge_outbox_for(address: str) -> int:
     """Deletes the outbox files addressed to `address` (used when an account is deleted)."""
-    import email
-
     outbox = settings.OUTBOX_DIR
     if not outbox.exists():
         return 0

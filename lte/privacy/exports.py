@@ -13,6 +13,7 @@ import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime
 
+import vobject
 from django.db import connection, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -216,8 +217,6 @@ def zip_stream(user) -> Iterator[bytes]:
 def vcard_stream(user) -> Iterator[bytes]:
     """Every contact as a vCard 3.0: names, company, title, labelled phones and emails, every address,
     websites, birthday (--MM-DD without a year), tags and notes, which our import reads back to the same."""
-    import vobject
-
     with acting_for(user.pk), snapshot():
         notes = Prefetch("notes", queryset=Note.objects.owned_by(user).order_by("created_at", "id"))
         query = Contact.objects.owned_by(user).prefetch_related("tags", notes).order_by("sort_name", "id")

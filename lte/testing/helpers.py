@@ -47,7 +47,7 @@ def bearer(secret: str) -> dict[str, str]:
 def bearer_client(user, **client_options) -> Client:
     """What the mobile app and scripts use: a fresh API token of `user` as a bearer, no session."""
     _token, secret = api_token_create(owner=user, name="tests")
-    return Client(**bearer(secret), **client_options)
+    return Client(HTTP_AUTHORIZATION=bearer(secret)["HTTP_AUTHORIZATION"], **client_options)
 
 
 # --- The outbox (the real .eml transport, one file per message) ------------------------------------------------

@@ -3,12 +3,13 @@
 from django.core.checks import Error, register
 from django.db.utils import DatabaseError
 
+from lte.vault.keys import unknown_master_key_ids
+
 
 @register("security", "database")
 def master_key_opens_the_key_store(app_configs, databases=None, **kwargs):
     if databases is not None and "keystore" not in databases:
         return []
-    from lte.vault.keys import unknown_master_key_ids
 
     try:
         missing = unknown_master_key_ids()

@@ -14,6 +14,7 @@ import uuid
 from datetime import date
 from typing import Any
 
+from django.apps import apps
 from django.db import models
 from django.db.models.query_utils import DeferredAttribute
 
@@ -233,7 +234,5 @@ class EncryptedField(models.TextField):
 
 
 def encrypted_fields() -> list[tuple[type[models.Model], EncryptedField]]:
-    from django.apps import apps
-
     return [(model, field) for model in apps.get_models() for field in model._meta.concrete_fields
             if isinstance(field, EncryptedField)]

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import cast
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
@@ -354,8 +355,6 @@ def import_run(job_id) -> ImportJob | None:
 def import_housekeeping(*, now: datetime | None = None) -> list:
     """Fails abandoned or overlong imports, deletes stray files, and returns the ids of jobs that made no
     progress since the last call (their worker died: the caller queues them again, and they resume)."""
-    from django.core.cache import cache
-
     now = now or timezone.now()
     for job in ImportJob.objects.filter(status=ImportJob.Status.QUEUED, created_at__lt=now - timedelta(days=1)):
         if awaiting_mapping(job):

@@ -33,7 +33,7 @@ DEFAULT_STAGES = ["new-lead", "contacted", "presented", "following-up", "custome
 
 
 
-def post(client: Client, path: str, data) -> object:
+def post(client: Client, path: str, data):
     return client.post(API + path, data=data, content_type="application/json")
 
 
