@@ -113,7 +113,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "lte.privacy.visitors.count_visitors",
     "lte.privacy.usage.record_page_views",
     "lte.lib.middleware.no_store_when_logged_in",
@@ -179,6 +178,8 @@ else:
 DATABASE_ROUTERS = ["lte.vault.router.KeystoreRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 VAULT_KEY_CACHE_SECONDS = envint("LTE_KEY_CACHE_SECONDS", 60, minimum=0)
+# Usage events are buffered per process and written this often, off the request path (0: only by flush()).
+USAGE_FLUSH_SECONDS = envint("LTE_USAGE_FLUSH_SECONDS", 5, minimum=0)
 
 # --- Cache, rate limits, jobs --------------------------------------------------------------------------
 REDIS_URL = envstr("REDIS_URL")
@@ -255,7 +256,9 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_ADAPTER = "lte.accounts.adapter.MFAAdapter"
 MFA_TOTP_ISSUER = "LeadTrackEngine"
 MFA_TOTP_TOLERANCE = 1  # one 30-second step either side, for phone clocks that drift
-USERSESSIONS_TRACK_ACTIVITY = True
+# The session list's "last used" is written by lte.accounts.middleware.session_timeouts, at most once a minute:
+# allauth's own tracking writes the session's row on every request, a write on every read.
+USERSESSIONS_TRACK_ACTIVITY = False
 ALLAUTH_TRUSTED_PROXY_COUNT = envint("LTE_TRUSTED_PROXY_COUNT", 0, minimum=0)
 
 # --- Sessions and cookies: two cookies at most (the session and the preferences) ------------------------

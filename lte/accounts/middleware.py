@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
@@ -17,7 +18,7 @@ from lte.lib.zones import zone_for
 Handler = Callable[[HttpRequest], HttpResponse]
 THEMES = ("auto", "light", "dark")
 AUTH_AT, SEEN_AT = "lte_auth_at", "lte_seen_at"
-SEEN_RESOLUTION = 60  # write "last seen" at most once a minute
+SEEN_RESOLUTION = 60  # write "last seen" (the session's and the session list's) at most once a minute
 
 
 def session_timeouts(get_response: Handler) -> Handler:
@@ -32,6 +33,8 @@ def session_timeouts(get_response: Handler) -> Handler:
                 logout(request)
             elif now - seen >= SEEN_RESOLUTION or SEEN_AT not in request.session:
                 request.session[SEEN_AT] = now
+                if request.session.session_key:  # the session list: last use, IP and browser, once a minute
+                    UserSession.objects.create_from_request(request)
         return get_response(request)
 
     return middleware

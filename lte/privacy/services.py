@@ -7,7 +7,7 @@ from allauth.mfa.utils import is_mfa_enabled
 from allauth.usersessions.models import UserSession
 
 from lte.accounts.models import ApiToken, User
-from lte.privacy import registry
+from lte.privacy import registry, usage
 from lte.privacy.documents import acknowledgements_of
 from lte.privacy.models import LoginRecord, StaffAccess, UsageEvent
 from lte.privacy.staff import active_grant
@@ -20,6 +20,7 @@ def _iso(value) -> str | None:
 
 def your_data(user: User) -> dict:
     """Everything we hold on the account, in named sections (GET /me/data and the Your data page)."""
+    usage.flush()  # this process's unwritten usage events are held too: show them
     sessions = UserSession.objects.filter(user=user).order_by("-last_seen_at")
     grant = active_grant(user.pk)
     with acting_for(user.pk):
@@ -72,5 +73,6 @@ def login_history_clear(*, user: User) -> int:
 
 
 def usage_events_clear(*, user: User) -> int:
+    usage.discard_buffered(user)  # what this process hasn't written yet goes too
     return UsageEvent.objects.filter(user=user).delete()[0]
 

@@ -14,3 +14,4 @@ else:
     atexit.register(shutil.rmtree, os.environ["LTE_DATA_DIR"], ignore_errors=True)
 os.environ["LTE_CACHE_PREFIX"] = f"lte-test-{os.getpid()}-{_worker}"
 os.environ["LTE_JOBS_IMMEDIATE"] = "1"
+os.environ["LTE_USAGE_FLUSH_SECONDS"] = "0"  # no background writer: a test that reads usage events calls flush()

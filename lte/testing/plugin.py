@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from lte.accounts.models import User
+from lte.privacy import usage
 from lte.testing.helpers import bearer_client, clear_cache, make_user
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -34,6 +35,7 @@ def _isolation(request, settings, tmp_path):
     settings.OUTBOX_DIR = tmp_path / "outbox"
     settings.EMAIL_BACKEND = "lte.lib.mail.OutboxBackend"  # the real transport, not Django's test one
     clear_cache()
+    usage.discard_all()  # another test's unwritten usage events
     yield
     clear_cache()
 

@@ -124,6 +124,7 @@ class LteServer:
         """The parent's environment (DATABASE_URL, REDIS_URL… pass through) made safe for a second instance."""
         env = dict(os.environ)
         env.pop("LTE_JOBS_IMMEDIATE", None)  # conftest runs jobs inline; the real server queues them for huey
+        env.pop("LTE_USAGE_FLUSH_SECONDS", None)  # and writes usage events itself, in the background
         env.pop("PYTEST_XDIST_WORKER", None)
         # Mail must land in our outbox, never at a real provider.
         env.pop("POSTMARK_SERVER_TOKEN", None)

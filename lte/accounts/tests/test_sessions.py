@@ -70,6 +70,22 @@ def test_the_session_list_shows_device_ip_country_and_last_use(alice, settings):
     assert UserSession.objects.get(user=alice).data["country"] == "ES"
 
 
+def test_the_session_lists_last_use_is_written_at_most_once_a_minute_and_follows_a_new_ip(alice):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        client = login()
+        client.get("/app/")
+    seen = UserSession.objects.get(user=alice).last_seen_at
+    with time_machine.travel(start + timedelta(seconds=30), tick=False):
+        client.get("/app/", REMOTE_ADDR="198.51.100.9")
+    assert UserSession.objects.get(user=alice).last_seen_at == seen  # within the minute: no write
+    with time_machine.travel(start + timedelta(seconds=90), tick=False):
+        client.get("/app/", REMOTE_ADDR="198.51.100.9")
+    session = UserSession.objects.get(user=alice)
+    assert session.last_seen_at == start + timedelta(seconds=90)
+    assert session.ip == "198.51.100.9"
+
+
 def test_a_login_from_a_place_no_account_country_names_still_records_where_it_came_from(alice, settings):
     settings.LTE_TRUST_COUNTRY_HEADER = True
     login(HTTP_CF_IPCOUNTRY="XK")  # Kosovo: Cloudflare's code, not an ISO one an account can have
