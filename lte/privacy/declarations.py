@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from lte.crm.birthdays import birthday_text
+from lte.crm.fields import EXPORT_COLUMNS
 from lte.privacy.registry import ACCOUNT, AGGREGATE, DERIVED, KEYS, NONE, OWNED, STAFF, Entry, register
 
 
@@ -24,6 +25,28 @@ def _pairs(items) -> str:
 
 def _date(value) -> str:
     return value.isoformat() if value else ""
+
+
+# contacts.csv: each column of lte.crm.fields.EXPORT_COLUMNS, as written (the import reads them back).
+_CONTACT_CELLS = {
+    "id": lambda c: c.pk, "first_name": lambda c: c.first_name, "last_name": lambda c: c.last_name,
+    "company": lambda c: c.company, "job_title": lambda c: c.job_title,
+    "emails": lambda c: _join(c.emails), "email_labels": lambda c: _labels(c.email_labels),
+    "phones": lambda c: _join(c.phones), "phone_labels": lambda c: _labels(c.phone_labels),
+    "address": lambda c: c.address or "",
+    "address_label": lambda c: c.addresses[0]["label"] if c.address else "",
+    "other_addresses": lambda c: _pairs(c.addresses[1:]),
+    "urls": lambda c: _join(u["value"] for u in c.urls),
+    "url_labels": lambda c: _labels([u["label"] for u in c.urls]),
+    "birthday": lambda c: birthday_text(c.birthday) or "", "source": lambda c: c.source,
+    "stage": lambda c: c.stage.slug if c.stage_id else "",
+    "tags": lambda c: _join(sorted(t.name for t in c.tags.all())),
+    "customer_since": lambda c: _date(c.customer_since),
+    "reorder_every_days": lambda c: c.reorder_every_days or "",
+    "social": lambda c: _join(f"{k}:{v}" for k, v in sorted((c.social or {}).items())),
+    "last_contacted_at": lambda c: _date(c.last_contacted_at),
+    "created_at": lambda c: _date(c.created_at), "updated_at": lambda c: _date(c.updated_at),
+}
 
 
 def declare() -> None:
@@ -66,24 +89,7 @@ def declare() -> None:
     register("crm.Contact", Entry(
         "Contacts", OWNED, user_field="owner_id", export_file="contacts.csv", order_by=("sort_name", "id"),
         select_related=("stage",), prefetch_related=("tags",),
-        columns=(("id", lambda c: c.pk), ("first_name", lambda c: c.first_name),
-                 ("last_name", lambda c: c.last_name), ("company", lambda c: c.company),
-                 ("job_title", lambda c: c.job_title),
-                 ("emails", lambda c: _join(c.emails)), ("email_labels", lambda c: _labels(c.email_labels)),
-                 ("phones", lambda c: _join(c.phones)), ("phone_labels", lambda c: _labels(c.phone_labels)),
-                 ("address", lambda c: c.address or ""),
-                 ("address_label", lambda c: c.addresses[0]["label"] if c.address else ""),
-                 ("other_addresses", lambda c: _pairs(c.addresses[1:])),
-                 ("urls", lambda c: _join(u["value"] for u in c.urls)),
-                 ("url_labels", lambda c: _labels([u["label"] for u in c.urls])),
-                 ("birthday", lambda c: birthday_text(c.birthday) or ""), ("source", lambda c: c.source),
-                 ("stage", lambda c: c.stage.slug if c.stage_id else ""),
-                 ("tags", lambda c: _join(sorted(t.name for t in c.tags.all()))),
-                 ("customer_since", lambda c: _date(c.customer_since)),
-                 ("reorder_every_days", lambda c: c.reorder_every_days or ""),
-                 ("social", lambda c: _join(f"{k}:{v}" for k, v in sorted((c.social or {}).items()))),
-                 ("last_contacted_at", lambda c: _date(c.last_contacted_at)),
-                 ("created_at", lambda c: _date(c.created_at)), ("updated_at", lambda c: _date(c.updated_at))),
+        columns=tuple((name, _CONTACT_CELLS[name]) for name in EXPORT_COLUMNS),
         correct="each contact's Edit page, or PATCH /api/v1/contacts/{id}", delete="delete on the contact's page"))
     register("crm.Note", Entry(
         "Notes", OWNED, user_field="owner_id", export_file="notes.csv", order_by=("created_at", "id"),

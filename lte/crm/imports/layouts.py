@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from lte.crm.fields import FIELDS
 from lte.crm.text import fold
 
 # Fields a spec entry can fill (readers.extract_cells reads them).
@@ -21,14 +22,12 @@ TEXT_FIELDS = ("id", "first_name", "middle_name", "last_name", "name", "company"
                "source", "stage", "customer_since", "reorder_every_days", "created_at", "updated_at",
                "last_contacted_at")
 
-# Our export: contacts.csv's columns (lte.privacy.declarations), by header.
-_LTE = {"id": "id", "first_name": "first_name", "last_name": "last_name", "company": "company",
-        "job_title": "job_title", "emails": "emails", "phones": "phones", "urls": "urls", "birthday": "birthday",
-        "source": "source", "stage": "stage", "tags": "tags", "notes": "notes", "customer_since": "customer_since",
-        "reorder_every_days": "reorder_every_days", "social": "social",
-        "created_at": "created_at",
-        "updated_at": "updated_at", "last_contacted_at": "last_contacted_at"}
-_LTE_ALIGNED = {"email_labels": "emails", "phone_labels": "phones", "url_labels": "urls"}
+# Our export: contacts.csv's columns (lte.crm.fields), by header. A field's column holds its values; the column
+# of their labels is read alongside ("address", "address_label" and "other_addresses" make up the addresses).
+# A notes column is read too (our export writes notes.csv, but a seller may add one).
+_LTE_ADDRESS = ("address", "address_label", "other_addresses")
+_LTE = {**{f.column: f.name for f in FIELDS if f.column and f.column not in _LTE_ADDRESS}, "notes": "notes"}
+_LTE_ALIGNED = {f.labels: f.name for f in FIELDS if f.labels and f.labels not in _LTE_ADDRESS}
 
 
 def norm(header: str) -> str:

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from lte.crm.birthdays import YEARLESS, yearless
+from lte.crm.fields import FIELDS
 from lte.crm.imports.readers import RawRow, quote
 from lte.crm.models import (
     Contact,
@@ -25,6 +26,7 @@ from lte.crm.services.index import index_entries
 from lte.crm.services.normalise import (
     MAX_EMAILS,
     MAX_PHONES,
+    MAX_REORDER_DAYS,
     UNSET,
     clean_text,
     clean_url,
@@ -71,12 +73,7 @@ def parse_birthday(value: str, *, country: str = "") -> tuple[date | None, str |
 
 
 # What each field is called in the report ("phone “12” could not be read", "first name is longer…").
-FIELD_WORDS = {"first_name": "first name", "last_name": "last name", "company": "company", "job_title": "job title",
-               "emails": "email", "phones": "phone", "address": "address", "addresses": "address",
-               "urls": "website", "birthday": "birthday", "source": "source", "stage": "stage", "tags": "tag",
-               "notes": "note", "body": "note", "customer_since": "customer since",
-               "reorder_every_days": "reorder every (days)", "social": "social profile",
-               "email_labels": "email label", "phone_labels": "phone label"}
+FIELD_WORDS = {**{f.name: f.report_words for f in FIELDS if f.given}, "notes": "note", "body": "note"}
 
 
 def describe(exc: ValidationError) -> str:
@@ -234,7 +231,7 @@ def _export_extras(fields: dict[str, Any]) -> dict[str, Any]:
         except ValueError:
             raise ValidationError({"customer_since": f"{quote(since)} is not a date (YYYY-MM-DD)."}) from None
     if days := fields.get("reorder_every_days"):
-        if not days.isdigit() or not 1 <= int(days) <= 366:
+        if not days.isdigit() or not 1 <= int(days) <= MAX_REORDER_DAYS:
             raise ValidationError({"reorder_every_days": f"{quote(days)} is not a number of days."})
         extras["reorder_every_days"] = int(days)
     if social := fields.get("social"):

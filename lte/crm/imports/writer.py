@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 
+from lte.crm.fields import FILLED_IN
 from lte.crm.imports.readers import RawRow, quote
 from lte.crm.imports.rows import Prepared, _Context, _validated, describe, prepare
 from lte.crm.models import Contact, ContactLookup, ImportJob, Note, Tag
@@ -95,14 +96,19 @@ class _Snapshot:
                    contact.customer_since, contact.reorder_every_days, contact.social)
 
 
+# Filled in as the row gives them, not as validated: _validated dates a customer from today when the row doesn't.
+_AS_GIVEN = ("customer_since", "reorder_every_days", "social")
+
+
 def _fill(snap: _Snapshot, p: Prepared) -> ContactData:
     """Only what the contact lacks: empty fields filled; new emails, phones, addresses, websites and tags added
     with their labels; nothing overwritten, nothing of either side dropped."""
     data = ContactData()
     c = p.contact
-    for name in ("first_name", "last_name", "company", "job_title", "source"):
-        if not getattr(snap, name) and getattr(c, name):
-            setattr(data, name, getattr(c, name))
+    for name in FILLED_IN:
+        given = getattr(p.data, name) if name in _AS_GIVEN else getattr(c, name)
+        if not getattr(snap, name) and given is not UNSET and given:
+            setattr(data, name, given)
     known = {e.casefold() for e in snap.emails}
     new_emails = [(e, label) for e, label in zip(c.emails, c.email_labels, strict=True) if e.casefold() not in known]
     if new_emails:
@@ -120,12 +126,6 @@ def _fill(snap: _Snapshot, p: Prepared) -> ContactData:
     new_urls = [u for u in c.urls if u["value"] not in known_urls]
     if new_urls:
         data.urls = snap.urls + new_urls
-    if snap.birthday is None and c.birthday is not None:
-        data.birthday = c.birthday
-    for name in ("customer_since", "reorder_every_days", "social"):  # as given in the row, not defaults
-        given = getattr(p.data, name)
-        if not getattr(snap, name) and given is not UNSET and given:
-            setattr(data, name, given)
     known_tags = {t.casefold() for t in snap.tags}
     new_tags = [t for t in p.tags if t.casefold() not in known_tags]
     if new_tags:

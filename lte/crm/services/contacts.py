@@ -14,12 +14,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from lte.crm.birthdays import is_yearless, parse_birthday_text
+from lte.crm.fields import OPENS_DETAILS
 from lte.crm.models import NAME_MAX, Contact, ContactLookup, ContactToken, FollowUp, Note, Stage, StageChange, Tag
 from lte.crm.services.followups import reorder_reminder, schedule_reorder
 from lte.crm.services.index import index_contact, index_entries, name_keys
 from lte.crm.services.normalise import (
     MAX_ADDRESS,
     MAX_ADDRESSES,
+    MAX_REORDER_DAYS,
     MAX_URL,
     MAX_URLS,
     SOURCE_MAX,
@@ -42,13 +44,20 @@ DEFAULT_SOURCES = ["warm market", "social", "referral", "event", "other"]
 
 @dataclass
 class ContactData:
-    """What a contact form or API call may set; UNSET fields are left alone on update."""
+    """What a contact form or API call may set; UNSET fields are left alone on update. The fields are
+    lte.crm.fields.GIVEN, in its order (lte/crm/tests/test_fields.py holds them together)."""
 
     first_name: Any = UNSET
     last_name: Any = UNSET
+    company: Any = UNSET
+    job_title: Any = UNSET
     emails: Any = UNSET
+    email_labels: Any = UNSET
     phones: Any = UNSET
+    phone_labels: Any = UNSET  # one per phone, in order; UNSET keeps each kept number's label
     address: Any = UNSET
+    addresses: Any = UNSET  # every address, [{label, value}] (or plain strings); the first becomes `address`
+    urls: Any = UNSET  # websites and profiles, [{label, value}] (or plain strings)
     birthday: Any = UNSET
     source: Any = UNSET
     stage: Any = UNSET
@@ -56,12 +65,6 @@ class ContactData:
     customer_since: Any = UNSET
     reorder_every_days: Any = UNSET
     social: Any = UNSET
-    company: Any = UNSET
-    job_title: Any = UNSET
-    phone_labels: Any = UNSET  # one per phone, in order; UNSET keeps each kept number's label
-    email_labels: Any = UNSET
-    addresses: Any = UNSET  # every address, [{label, value}] (or plain strings); the first becomes `address`
-    urls: Any = UNSET  # websites and profiles, [{label, value}] (or plain strings)
 
 
 def _apply(contact: Contact, owner, data: ContactData, *,
@@ -136,8 +139,8 @@ def _apply(contact: Contact, owner, data: ContactData, *,
             contact.customer_since = data.customer_since
         if data.reorder_every_days is not UNSET:
             days = data.reorder_every_days
-            if days is not None and not (isinstance(days, int) and 1 <= days <= 366):
-                raise ValidationError({"reorder_every_days": "must be between 1 and 366 days."})
+            if days is not None and not (isinstance(days, int) and 1 <= days <= MAX_REORDER_DAYS):
+                raise ValidationError({"reorder_every_days": f"must be between 1 and {MAX_REORDER_DAYS} days."})
             contact.reorder_every_days = days
         if data.social is not UNSET:
             social = data.social or {}
@@ -150,8 +153,7 @@ def _apply(contact: Contact, owner, data: ContactData, *,
             new_stage = stage_by_slug(owner, data.stage)
 
     # The sealed details are opened only when something in them may change (a stage move by a job doesn't).
-    touches_details = any(getattr(data, name) is not UNSET for name in (
-        "job_title", "phone_labels", "email_labels", "addresses", "urls", "emails", "phones"))
+    touches_details = any(getattr(data, name) is not UNSET for name in OPENS_DETAILS)
     details = dict(contact.details or {}) if touches_details else {}
 
     def card():

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from lte.crm.fields import FILLED_IN, IN_DETAILS
 from lte.crm.models import Contact, ContactLookup, DuplicateDismissal, FollowUp, Message, Note, StageChange
 from lte.crm.services.contacts import packed_details
 from lte.crm.services.index import email_digest, index_contact, name_keys, phone_digest
@@ -62,11 +63,8 @@ def contact_merge(*, owner, keep_id, merge_id) -> Contact:
                      + list(zip(other.phones, other.phone_labels, strict=True)), key=lambda p: p[0])
     addresses = unique(keep.addresses + other.addresses, key=lambda a: a["value"])
     urls = unique(keep.urls + other.urls, key=lambda u: u["value"])
-    for name in ("first_name", "last_name", "company", "source", "customer_since", "reorder_every_days"):
-        if not getattr(keep, name) and getattr(other, name):
-            setattr(keep, name, getattr(other, name))
-    for name in ("birthday", "social"):
-        if getattr(keep, name) is None and getattr(other, name) is not None:
+    for name in FILLED_IN:  # empty ones; those kept in the details (the job title) are filled in with them below
+        if name not in IN_DETAILS and not getattr(keep, name) and getattr(other, name):
             setattr(keep, name, getattr(other, name))
     details = {**(other.details or {}), **(keep.details or {})}
     details.update(

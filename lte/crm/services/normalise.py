@@ -21,6 +21,7 @@ MAX_ADDRESSES = MAX_URLS = 10
 MAX_URL = 500
 LABEL_MAX = 40
 SOURCE_MAX = 40
+MAX_REORDER_DAYS = 366  # a customer's reorder interval: 1 day to a year
 UNSET: Any = object()
 T = TypeVar("T")
 
