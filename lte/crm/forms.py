@@ -11,12 +11,12 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lte.crm import fields
 from lte.crm.birthdays import is_yearless, yearless
-from lte.crm.models import NAME_MAX, Contact, Message, Stage
+from lte.crm.models import Contact, Message, Stage
 from lte.crm.services.contacts import ContactData
 from lte.crm.services.followups import MAX_TITLE
 from lte.crm.services.messages import MAX_MESSAGE
-from lte.crm.services.normalise import MAX_ADDRESS, SOURCE_MAX
 from lte.crm.services.notes import MAX_NOTE
 
 TEXT = {"dir": "auto", "autocomplete": "off"}
@@ -27,13 +27,25 @@ def lines(value: str) -> list[str]:
     return [line.strip() for line in (value or "").splitlines() if line.strip()]
 
 
+def contact_field(name: str, widget: forms.Widget | None = None, **options) -> forms.Field:
+    """A contact form field as lte.crm.fields declares it: its label, and a text's length or a number's bounds.
+    Lists (phones, emails, websites, tags…) are typed as lines or separated text, which contact_data reads."""
+    declared = fields.FIELD[name]
+    options.update(label=declared.label, required=False, **({"widget": widget} if widget is not None else {}))
+    if declared.kind == fields.DATE:
+        return forms.DateField(**options)
+    if declared.kind == fields.NUMBER:
+        return forms.IntegerField(min_value=declared.least, max_value=declared.greatest, **options)
+    if declared.kind == fields.CHOICE:
+        return forms.ChoiceField(choices=(), **options)
+    return forms.CharField(max_length=declared.max_length if declared.kind == fields.TEXT else None, **options)
+
+
 class QuickContactForm(forms.Form):
     """The dashboard's few-second capture: a name and a way to reach them."""
 
-    first_name = forms.CharField(label=_("First name"), max_length=NAME_MAX, required=False,
-                                 widget=forms.TextInput(attrs={**TEXT, "autocomplete": "off"}))
-    last_name = forms.CharField(label=_("Last name"), max_length=NAME_MAX, required=False,
-                                widget=forms.TextInput(attrs=TEXT))
+    first_name = contact_field("first_name", forms.TextInput(attrs={**TEXT, "autocomplete": "off"}))
+    last_name = contact_field("last_name", forms.TextInput(attrs=TEXT))
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False,
                             widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"}))
     email = forms.CharField(label=_("Email"), max_length=254, required=False,
@@ -66,41 +78,30 @@ def labelled_text(values: list[str], labels: list[str]) -> str:
 
 
 class ContactForm(forms.Form):
-    first_name = forms.CharField(label=_("First name"), max_length=NAME_MAX, required=False,
-                                 widget=forms.TextInput(attrs=TEXT))
-    last_name = forms.CharField(label=_("Last name"), max_length=NAME_MAX, required=False,
-                                widget=forms.TextInput(attrs=TEXT))
-    company = forms.CharField(label=_("Company"), max_length=NAME_MAX, required=False,
-                              widget=forms.TextInput(attrs=TEXT))
-    job_title = forms.CharField(label=_("Job title"), max_length=NAME_MAX, required=False,
-                                widget=forms.TextInput(attrs=TEXT))
-    phones = forms.CharField(label=_("Phone numbers"), required=False,
-                             help_text=_("One per line; a label first if you like: “mobile: 0612 345 678”."),
-                             widget=forms.Textarea(attrs={"rows": 2, "inputmode": "tel", "autocomplete": "off"}))
-    emails = forms.CharField(label=_("Email addresses"), required=False,
-                             help_text=_("One per line; a label first if you like: “work: ana@example.com”."),
-                             widget=forms.Textarea(attrs={"rows": 2, "inputmode": "email", "autocomplete": "off"}))
-    stage = forms.ChoiceField(label=_("Stage"), choices=(), required=False)
-    tags = forms.CharField(label=_("Tags"), required=False, help_text=_("Separated by commas."),
-                           widget=forms.TextInput(attrs=TEXT))
-    source = forms.CharField(label=_("Source"), max_length=SOURCE_MAX, required=False,
-                             widget=forms.TextInput(attrs={**TEXT, "list": "sources"}))
-    address = forms.CharField(label=_("Address"), max_length=MAX_ADDRESS, required=False,
-                              widget=forms.Textarea(attrs={**AREA, "autocomplete": "off"}))
-    more_addresses = forms.CharField(label=_("Other addresses"), required=False,
-                                     help_text=_("A blank line between two addresses."),
-                                     widget=forms.Textarea(attrs={**AREA, "autocomplete": "off"}))
-    birthday = forms.DateField(label=_("Birthday"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    """Every field a seller edits, in the page's order (lte/crm/tests/test_fields.py checks it covers them all)."""
+
+    first_name = contact_field("first_name", forms.TextInput(attrs=TEXT))
+    last_name = contact_field("last_name", forms.TextInput(attrs=TEXT))
+    company = contact_field("company", forms.TextInput(attrs=TEXT))
+    job_title = contact_field("job_title", forms.TextInput(attrs=TEXT))
+    phones = contact_field("phones", forms.Textarea(attrs={"rows": 2, "inputmode": "tel", "autocomplete": "off"}),
+                           help_text=_("One per line; a label first if you like: “mobile: 0612 345 678”."))
+    emails = contact_field("emails", forms.Textarea(attrs={"rows": 2, "inputmode": "email", "autocomplete": "off"}),
+                           help_text=_("One per line; a label first if you like: “work: ana@example.com”."))
+    stage = contact_field("stage")
+    tags = contact_field("tags", forms.TextInput(attrs=TEXT), help_text=_("Separated by commas."))
+    source = contact_field("source", forms.TextInput(attrs={**TEXT, "list": "sources"}))
+    address = contact_field("address", forms.Textarea(attrs={**AREA, "autocomplete": "off"}))
+    more_addresses = contact_field("addresses", forms.Textarea(attrs={**AREA, "autocomplete": "off"}),
+                                   help_text=_("A blank line between two addresses."))  # beyond the first
+    birthday = contact_field("birthday", forms.DateInput(attrs={"type": "date"}))
     birthday_no_year = forms.BooleanField(label=_("I don't know the year"), required=False)
-    urls = forms.CharField(label=_("Websites"), required=False, help_text=_("One per line."),
-                           widget=forms.Textarea(attrs={"rows": 2, "inputmode": "url", "autocomplete": "off"}))
-    customer_since = forms.DateField(label=_("Customer since"), required=False,
-                                     widget=forms.DateInput(attrs={"type": "date"}))
-    reorder_every_days = forms.IntegerField(label=_("Reorder every (days)"), required=False, min_value=1,
-                                            max_value=366, widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
-    social = forms.CharField(label=_("Social profiles"), required=False,
-                             help_text=_("One per line, like “instagram: @name”."),
-                             widget=forms.Textarea(attrs={**AREA, "rows": 2}))
+    urls = contact_field("urls", forms.Textarea(attrs={"rows": 2, "inputmode": "url", "autocomplete": "off"}),
+                         help_text=_("One per line."))
+    customer_since = contact_field("customer_since", forms.DateInput(attrs={"type": "date"}))
+    reorder_every_days = contact_field("reorder_every_days", forms.NumberInput(attrs={"inputmode": "numeric"}))
+    social = contact_field("social", forms.Textarea(attrs={**AREA, "rows": 2}),
+                           help_text=_("One per line, like “instagram: @name”."))
 
     def __init__(self, *args, stages: list[Stage], **kwargs):
         super().__init__(*args, **kwargs)
