@@ -25,8 +25,6 @@ from lte.lib.schemas import Detail, Strict, check_text, given_fields
 
 router = Router(tags=["crm"])
 
-Name = Field(default=None, max_length=100)
-
 
 class LabelledOut(Schema):
     label: str
@@ -38,6 +36,8 @@ class LabelledIn(Strict):
     value: str = Field(max_length=500)
 
 
+# ContactOut shows every field of lte.crm.fields and ContactIn takes the given ones, in its order and within its
+# limits (lte/crm/tests/test_fields.py holds them to it). A docstring here would change the OpenAPI description.
 class ContactOut(Schema):
     id: UUID
     first_name: str
