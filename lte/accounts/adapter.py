@@ -5,14 +5,16 @@ from __future__ import annotations
 from urllib.parse import urlsplit, urlunsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.stagekit import clear_login
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from lte.accounts.countries import timezone_country
 from lte.accounts.preferences import currency_for_country, guess_country, is_timezone, request_language
 from lte.vault.crypto import Cipher, DecryptionFailed, b64d, b64e, derive, master_keys
+from lte.vault.keys import is_tombstoned
 
 
 def public_url(url: str) -> str:
@@ -42,6 +44,22 @@ class AccountAdapter(DefaultAccountAdapter):
         user.language = request_language(request)
         user.timezone = tz_name if is_timezone(tz_name) else "UTC"
         return super().save_user(request, user, form, commit=commit)
+
+    def authenticate(self, request: HttpRequest, **credentials):
+        """A password never opens an account whose deletion has begun (the page, the API's token, a
+        re-authentication): from its tombstone on, it is a failed login like any other."""
+        user = super().authenticate(request, **credentials)
+        if user is not None and is_tombstoned(user.pk):
+            return None
+        return user
+
+    def pre_login(self, request: HttpRequest, user, **kwargs) -> HttpResponse | None:
+        """Every way allauth signs someone in (password, code, a confirmation link…) passes here: none signs
+        in to an account with a tombstone."""
+        if is_tombstoned(user.pk):
+            clear_login(request)
+            return self.respond_user_inactive(request, user)
+        return super().pre_login(request, user, **kwargs)
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Every link in allauth's emails points at LTE_BASE_URL, whatever host the request came in on."""

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 
 from lte.accounts.preferences import CURRENCIES, language_codes, request_language
 from lte.lib.zones import zone_for
+from lte.vault.keys import is_tombstoned
 
 Handler = Callable[[HttpRequest], HttpResponse]
 THEMES = ("auto", "light", "dark")
@@ -22,14 +23,16 @@ SEEN_RESOLUTION = 60  # write "last seen" (the session's and the session list's)
 
 
 def session_timeouts(get_response: Handler) -> Handler:
-    """Ends a signed-in session after SESSION_IDLE_TIMEOUT without use or SESSION_ABSOLUTE_TIMEOUT in all."""
+    """Ends a signed-in session after SESSION_IDLE_TIMEOUT without use or SESSION_ABSOLUTE_TIMEOUT in all, and
+    the moment its account has a tombstone (a deletion begun, even one a crash cut short before the sessions)."""
 
     def middleware(request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
             now = int(time.time())
             started = request.session.setdefault(AUTH_AT, now)
             seen = request.session.get(SEEN_AT, now)
-            if now - seen > settings.SESSION_IDLE_TIMEOUT or now - started > settings.SESSION_ABSOLUTE_TIMEOUT:
+            if (now - seen > settings.SESSION_IDLE_TIMEOUT or now - started > settings.SESSION_ABSOLUTE_TIMEOUT
+                    or is_tombstoned(request.user.pk)):
                 logout(request)
             elif now - seen >= SEEN_RESOLUTION or SEEN_AT not in request.session:
                 request.session[SEEN_AT] = now

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from lte.accounts.countries import is_country
 from lte.accounts.models import ApiToken, User, hash_token, new_token_secret
 from lte.accounts.preferences import CURRENCIES, is_timezone, language_codes
+from lte.vault.keys import is_tombstoned
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -47,7 +48,7 @@ def api_token_authenticate(*, secret: str) -> ApiToken | None:
         .filter(token_hash=hash_token(secret), owner__is_active=True)
         .first()
     )
-    if token is None:
+    if token is None or is_tombstoned(token.owner_id):  # a deletion begun: its tokens are dead at once
         return None
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:

@@ -24,7 +24,8 @@ def pytest_collection_modifyitems(items) -> None:
         if "transactional_db" in item.fixturenames:
             kwargs.setdefault("transaction", True)
         kwargs.setdefault("databases", "__all__")
-        item.add_marker(pytest.mark.django_db(*(marker.args if marker else ()), **kwargs))
+        # First, so that it is the closest marker even where a test carries its own `@pytest.mark.django_db`.
+        item.add_marker(pytest.mark.django_db(*(marker.args if marker else ()), **kwargs), append=False)
 
 
 @pytest.fixture(autouse=True)

@@ -139,7 +139,7 @@ def keyring_for(owner_id: uuid.UUID | str, *, create: bool = False) -> Keyring:
         return keyring
     keyring = _load(owner_id)
     if keyring is None and create:
-        if Tombstone.objects.using(KEYSTORE).filter(owner_id=owner_id).exists():
+        if is_tombstoned(owner_id):
             raise KeysDestroyed(f"account {owner_id} was deleted")
         _create(owner_id)
         keyring = _load(owner_id)
@@ -162,6 +162,12 @@ def destroy_account_keys(owner_id: uuid.UUID | str) -> None:
 
 def record_tombstone(owner_id: uuid.UUID | str) -> None:
     Tombstone.objects.using(KEYSTORE).get_or_create(owner_id=uuid.UUID(str(owner_id)))
+
+
+def is_tombstoned(owner_id: uuid.UUID | str) -> bool:
+    """Whether the account's deletion has begun: true from the moment its tombstone is written, even when a
+    crash left its rows behind for `enforce_tombstones` to finish (nobody signs in to or writes to it then)."""
+    return Tombstone.objects.using(KEYSTORE).filter(owner_id=uuid.UUID(str(owner_id))).exists()
 
 
 def add_primary_key(owner_id: uuid.UUID | str) -> str:
