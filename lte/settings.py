@@ -77,7 +77,7 @@ ALLOWED_HOSTS += [h.strip() for h in envstr("LTE_ALLOWED_HOSTS").split(",") if h
 
 # --- Applications ------------------------------------------------------------------------------------
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "lte.privacy.apps.StaffAdminConfig",  # django.contrib.admin behind allauth's sign-in and two-factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

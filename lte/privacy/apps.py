@@ -1,4 +1,12 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
+
+
+class StaffAdminConfig(admin_apps.AdminConfig):
+    """The Django admin, on a site that only allauth's sign-in opens (lte.privacy.staff_signin)."""
+
+    default = False  # named in INSTALLED_APPS; this module's default is PrivacyConfig
+    default_site = "lte.privacy.staff_signin.StaffAdminSite"
 
 
 class PrivacyConfig(AppConfig):

@@ -23,16 +23,20 @@ from lte.crm.models import Contact
 from lte.privacy import children, visitors
 from lte.privacy.models import ChildReport, UsageDailyCount
 from lte.privacy.staff import support_view
+from lte.privacy.staff_signin import staff_without_two_factor, two_factor_setup
 
 
 def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Not found for everyone but staff (the page's existence isn't advertised)."""
+    """Not found for everyone but staff (the page's existence isn't advertised); staff without two-factor are
+    sent to set it up first."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or not user.is_staff:
             raise Http404
+        if staff_without_two_factor(request):
+            return two_factor_setup(request)
         return view(request, *args, **kwargs)
 
     return wrapper

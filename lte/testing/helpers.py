@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import email
 import re
+import time
 from email.message import Message
 from pathlib import Path
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
@@ -34,6 +38,19 @@ def make_user(email_address: str, *, name: str = "Test User", verified: bool = T
     user = User.objects.create_user(email_address, PASSWORD, name=name, **fields)
     EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=verified)
     return user
+
+
+def with_two_factor(user: User) -> User:
+    """Turns TOTP on for the account, as allauth's setup page does once the first code is right."""
+    TOTP.activate(user, generate_totp_secret())
+    return user
+
+
+def totp_code(user: User, *, offset: int = 0) -> str:
+    """The account's current TOTP code (`offset` steps of 30 s away), as the phone app shows it."""
+    authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
+    secret = get_mfa_adapter().decrypt(authenticator.data["secret"])
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30 + offset))
 
 
 # --- The API as its clients call it -----------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from django.test import Client
 
 from lte.accounts.models import User
 from lte.privacy import usage
-from lte.testing.helpers import bearer_client, clear_cache, make_user
+from lte.testing.helpers import bearer_client, clear_cache, make_user, with_two_factor
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -53,7 +53,8 @@ def bob(db) -> User:
 
 @pytest.fixture
 def staff(db) -> User:
-    return make_user("staff@example.com", name="Sam Staff", is_staff=True)
+    """A staff member with two-factor on, as the admin and the staff pages require."""
+    return with_two_factor(make_user("staff@example.com", name="Sam Staff", is_staff=True))
 
 
 @pytest.fixture

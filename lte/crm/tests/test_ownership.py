@@ -50,7 +50,7 @@ from lte.crm.services.messages import message_log
 from lte.crm.services.notes import note_create
 from lte.crm.services.stages import stage_rename
 from lte.crm.services.templates import template_save
-from lte.testing.helpers import PASSWORD, bearer_client, make_user
+from lte.testing.helpers import PASSWORD, bearer_client, make_user, with_two_factor
 from lte.vault.context import acting_for
 from lte.vault.fields import EncryptedField
 
@@ -72,7 +72,7 @@ PUBLIC_WEB = {
     "accounts/password/reset/", "accounts/password/reset/done/",
     "accounts/password/reset/key/<uidb36>-<key>/", "accounts/password/reset/key/done/",
     "accounts/login/code/confirm/", "accounts/2fa/authenticate/",
-    "staff/admin/login/", "staff/admin/logout/",  # the admin's own login form and its logged-out page
+    "staff/admin/login/", "staff/admin/logout/",  # the admin's login (a redirect to /login) and its logged-out page
 }
 PUBLIC_WEB_PREFIXES = ("static/",)
 PUBLIC_API = {("POST", "/auth/signup"), ("POST", "/auth/token")}
@@ -535,7 +535,7 @@ def carol(db):
 
 @pytest.fixture
 def superuser(db):
-    return make_user("root@example.com", name="Root Admin", is_staff=True, is_superuser=True)
+    return with_two_factor(make_user("root@example.com", name="Root Admin", is_staff=True, is_superuser=True))
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from lte.privacy import usage
 from lte.privacy.models import UsageDailyCount, UsageEvent
 from lte.privacy.retention import roll_up_usage
 from lte.privacy.usage import flush, record
-from lte.testing.helpers import bearer_client, make_user
+from lte.testing.helpers import bearer_client, make_user, with_two_factor
 
 pytestmark = pytest.mark.django_db
 DAY = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
@@ -57,7 +57,7 @@ def test_the_admin_registers_no_crm_or_key_model():
 
 
 def test_the_admin_user_page_shows_no_sensitive_field(staff):
-    superuser = make_user("root@example.com", is_staff=True, is_superuser=True)
+    superuser = with_two_factor(make_user("root@example.com", is_staff=True, is_superuser=True))
     client = Client()
     client.force_login(superuser)
     html = client.get(f"/staff/admin/accounts/user/{staff.pk}/change/").content.decode()
