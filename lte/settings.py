@@ -17,13 +17,14 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from lte.lib.datadir import make_private
 from lte.lib.env import envbool, envint, envstr, secret_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # --- Where the instance keeps what it writes --------------------------------------------------------
 DATA_DIR = Path(envstr("LTE_DATA_DIR", str(BASE_DIR / "var"))).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
+make_private(DATA_DIR)  # 0700, its files 0600, umask 077 for this process and its children
 OUTBOX_DIR = DATA_DIR / "outbox"
 BACKUP_DIR = Path(envstr("LTE_BACKUP_DIR", str(DATA_DIR / "backups"))).resolve()
 
