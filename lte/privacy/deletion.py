@@ -9,11 +9,15 @@ Every deletion goes the same way:
    at 100,000 contacts), then the account itself and its few account rows through the ORM, which follows
    every relation left;
 3. the account's sessions end;
-4. its keys leave the live key store, after which no backup of its data can be read.
+4. its keys leave the live key store, after which no backup of its data can be read;
+5. on SQLite, once committed, both write-ahead logs are checkpointed and emptied: secure_delete (on every
+   connection, lte.settings) zeroes the deleted rows in the pages written now, but the WAL keeps the old pages,
+   names in plain text, until a checkpoint resets it — on a busy instance, until a clean stop.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 
@@ -21,7 +25,7 @@ from allauth.mfa.utils import is_mfa_enabled
 from allauth.usersessions.adapter import get_adapter as get_usersessions_adapter
 from allauth.usersessions.models import UserSession
 from django.core.exceptions import PermissionDenied
-from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models, transaction
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
@@ -33,6 +37,8 @@ from lte.lib.mail import purge_outbox_for
 from lte.privacy import registry
 from lte.vault.keys import KEYSTORE, destroy_account_keys, record_tombstone
 from lte.vault.models import AccountIndexKey, AccountKey, Tombstone
+
+logger = logging.getLogger("lte.privacy.deletion")
 
 BATCH = 500  # accounts per statement: far below every database's limit on parameters
 
@@ -69,6 +75,7 @@ def account_delete(*, user: User) -> None:
     record_tombstone(user.pk)
     _erase([user])
     destroy_account_keys(user.pk)
+    transaction.on_commit(empty_the_write_ahead_logs)
     user.deleted = True  # this request's user object outlives the row: nothing may be recorded for it now
 
 
@@ -150,6 +157,25 @@ def _condition(model: type[models.Model], lookup: str, quote: Callable[[str], st
 register_accounts_remover(accounts_rows_delete)
 
 
+def empty_the_write_ahead_logs() -> None:
+    """Step 5: the old pages of the rows and keys just deleted leave the disk. `wal_checkpoint(TRUNCATE)` copies
+    the WAL's pages (the zeroed ones last) into the database file and truncates the log. It waits for readers
+    (busy_timeout); one still busy after that only delays this to the next checkpoint, which is logged."""
+    for alias in (DEFAULT_DB_ALIAS, KEYSTORE):
+        connection = connections[alias]
+        if connection.vendor != "sqlite":
+            continue
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                busy, _frames, _copied = cursor.fetchone()
+        except DatabaseError as exc:  # the deletion is committed: this never undoes or fails it
+            logger.warning("after a deletion, the %s WAL could not be checkpointed: %s", alias, exc)
+            continue
+        if busy:
+            logger.warning("after a deletion, the %s WAL is still in use: emptied at the next checkpoint", alias)
+
+
 # --- Finishing what a crash interrupted ---------------------------------------------------------------------
 
 
@@ -164,6 +190,8 @@ def interrupted_deletions_finish() -> int:
                      .values_list("owner_id", flat=True))
     for owner_id in with_keys:
         destroy_account_keys(owner_id)
+    if users or with_keys:
+        transaction.on_commit(empty_the_write_ahead_logs)
     return deleted
 
 
