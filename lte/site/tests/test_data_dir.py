@@ -4,10 +4,17 @@ the operator made the folder (0755) or the files came from a world-readable copy
 from __future__ import annotations
 
 import os
+import signal
 import stat
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
+
+import pytest
+
+from lte.testing.server import LteServer, lte_command
 
 ROOT = Path(__file__).resolve().parents[3]
 OPERATOR_UMASK = 0o022  # what a shell usually has: folders 0755, files 0644
@@ -53,3 +60,35 @@ def test_it_closes_database_and_key_files_left_world_readable(tmp_path):
     assert open_to_others(data_dir)
     lte(data_dir, "check")
     assert open_to_others(data_dir) == []
+
+
+@pytest.mark.slow
+def test_lte_run_and_the_processes_it_starts_write_nothing_others_can_read(tmp_path):
+    """`lte run` from a shell with umask 022 in a 0755 folder: gunicorn's and huey's files (the WAL, the job
+    queue) are private too, because they inherit the umask `lte run` set at start-up."""
+    server = LteServer(root=tmp_path)
+    server.data_dir.mkdir(mode=0o755)
+    server.data_dir.chmod(0o755)
+    env = {k: v for k, v in server.environment().items() if k not in {"DATABASE_URL", "KEYSTORE_URL", "REDIS_URL"}}
+    with server.log_path.open("wb") as log:
+        process = subprocess.Popen([str(lte_command()), "run"], cwd=ROOT, env=env, stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True, umask=OPERATOR_UMASK)
+    server.process = process
+    try:
+        with server.log_on_failure():
+            deadline = time.monotonic() + 60
+            while True:
+                assert process.poll() is None and time.monotonic() < deadline, "lte run did not start"
+                try:
+                    with urllib.request.urlopen(server.url("/login"), timeout=2) as response:
+                        if response.status == 200:
+                            break
+                except OSError:
+                    time.sleep(0.25)
+            names = {path.name for path in server.data_dir.iterdir()}
+            assert {"lte.sqlite3", "lte.sqlite3-wal", "jobs.sqlite3"} <= names, names
+            assert open_to_others(server.data_dir) == []
+    finally:
+        process.send_signal(signal.SIGTERM)
+        server.stop()
+        server.cleanup()
