@@ -59,7 +59,13 @@ class Tag(Owned):
         return f"Tag {self.pk}"
 
 
+def owner_without_own_index() -> models.ForeignKey:
+    """The owner of a model whose composite indexes all start with it, which serve every owner lookup."""
+    return models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+
+
 class Contact(Owned):
+    owner = owner_without_own_index()
     first_name = models.CharField(max_length=NAME_MAX, blank=True, default="")
     last_name = models.CharField(max_length=NAME_MAX, blank=True, default="")
     # The organisation stays plaintext like the names (lists show it next to them); what else a card holds
@@ -140,6 +146,7 @@ class Contact(Owned):
 class ContactToken(Owned):
     """Each folded word of a contact's name, for search-as-you-type by word prefix through an index."""
 
+    owner = owner_without_own_index()
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="tokens")
     token = models.CharField(max_length=NAME_MAX)
 
@@ -156,6 +163,7 @@ class ContactLookup(Owned):
 
     EMAIL, PHONE, NATIONAL = "email", "phone", "phonen"  # phonen: the national number, for local formats
     TAIL = "tail4"  # the last 4 digits of a phone: "0142" is how sellers remember a number
+    owner = owner_without_own_index()
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="lookups")
     kind = models.CharField(max_length=6)
     digest = models.CharField(max_length=32)
