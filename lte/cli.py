@@ -51,6 +51,10 @@ def run() -> int:
         "--workers", os.environ.get("WEB_CONCURRENCY", "2"),
         "--worker-class", "gthread", "--threads", "4",
         "--graceful-timeout", str(STOP_GRACE_SECONDS - 5),
+        # Above our own limits (lte.lib.middleware.limit_request_head), which answer as JSON first.
+        "--limit-request-line", "8190",  # gunicorn's maximum; ours is MAX_REQUEST_LINE
+        "--limit-request-field_size", str(2 * settings.MAX_REQUEST_HEADER_LINE),
+        "--limit-request-fields", str(2 * settings.MAX_REQUEST_HEADERS),
         "--no-control-socket",  # gunicorn's default socket is one per user, shared by every instance
         "--access-logfile", "-",
         # Path without the query string: searches may carry contact names, which never reach a log.

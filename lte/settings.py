@@ -99,6 +99,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "lte.lib.middleware.limit_request_head",
     "django.middleware.security.SecurityMiddleware",
     "lte.lib.middleware.security_headers",
     "csp.middleware.CSPMiddleware",
@@ -312,6 +313,11 @@ PERMISSIONS_POLICY = (
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 MAX_REQUEST_BODY_BYTES = envint("LTE_MAX_REQUEST_BYTES", 1_048_576, minimum=1024)
 MAX_UPLOAD_BODY_BYTES = 55 * 1024 * 1024  # file imports (CRM) take up to 50 MB
+# Our own limits on the request line and headers (lte.lib.middleware.limit_request_head answers 414/431 as
+# JSON); gunicorn's, set by `lte run` at twice these (the line at its 8190 maximum), are only a backstop.
+MAX_REQUEST_LINE = 4094
+MAX_REQUEST_HEADER_LINE = 8190
+MAX_REQUEST_HEADERS = 100
 
 # --- Email: a file outbox by default, Postmark (tracking off) in production -------------------------------
 DEFAULT_FROM_EMAIL = envstr("LTE_FROM_EMAIL", "LeadTrackEngine <hello@leadtrackengine.com>")

@@ -7,6 +7,7 @@ import logging
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -41,6 +42,14 @@ def on_missing(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResponse:
 def on_invalid(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
     detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
     return api.create_response(request, {"detail": detail}, status=400)
+
+
+@api.exception_handler(MultiPartParserError)
+def on_unreadable_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    """A multipart body Django can't split (no or a bad boundary, broken headers) is bad input, not our fault."""
+    return api.create_response(
+        request, {"detail": "The multipart body can't be read: it needs a valid boundary and well-formed parts."},
+        status=400)
 
 
 @api.exception_handler(ValidationError)

@@ -24,6 +24,31 @@ def security_headers(get_response: Handler) -> Handler:
     return middleware
 
 
+def limit_request_head(get_response: Handler) -> Handler:
+    """An over-long request line (414) or header, or too many headers (431), answered by us — as JSON on the
+    API — before gunicorn's own, higher, limits would answer with an HTML page."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        meta = request.META
+        target = meta.get("RAW_URI") or (meta.get("PATH_INFO", "") + (f"?{meta['QUERY_STRING']}"
+                                                                     if meta.get("QUERY_STRING") else ""))
+        line = len(meta.get("REQUEST_METHOD", "")) + 1 + len(target) + 1 + len(meta.get("SERVER_PROTOCOL", ""))
+        if line > settings.MAX_REQUEST_LINE:
+            return _too_large(request, f"The request line is longer than {settings.MAX_REQUEST_LINE} bytes.",
+                              status=414)
+        headers = [(key, value) for key, value in meta.items()
+                   if key.startswith("HTTP_") or key in ("CONTENT_TYPE", "CONTENT_LENGTH")]
+        if len(headers) > settings.MAX_REQUEST_HEADERS:
+            return _too_large(request, f"The request has more than {settings.MAX_REQUEST_HEADERS} headers.",
+                              status=431)
+        if any(len(key) + 2 + len(str(value)) > settings.MAX_REQUEST_HEADER_LINE for key, value in headers):
+            return _too_large(request, f"A request header is longer than {settings.MAX_REQUEST_HEADER_LINE} "
+                                       "bytes.", status=431)
+        return get_response(request)
+
+    return middleware
+
+
 def limit_request_body(get_response: Handler) -> Handler:
     """Refuse oversized bodies before anything reads them (413), so a 10 MB JSON never reaches a parser."""
 

@@ -250,14 +250,21 @@ def parse_mapping(raw: str | dict | None) -> dict | None:
             raise ValidationError({"mapping": "is too long."})
         try:
             raw = json.loads(raw)
-        except ValueError:
-            raise ValidationError({"mapping": "is not JSON."}) from None
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
+            raise ValidationError({"mapping": "is not JSON (or is nested too deeply)."}) from None
     if not isinstance(raw, dict):
         raise ValidationError({"mapping": "is a JSON object such as {\"first_name\": \"Given\", \"emails\": "
                                           "[\"Mail 1\", \"Mail 2\"]}."})
     unknown = [k for k in raw if k not in (*FIELDS, "header")]
     if unknown:
         raise ValidationError({"mapping": f"knows only {', '.join(FIELDS)} and header; not {quote(unknown[0])}."})
+    if not isinstance(raw.get("header", True), bool):
+        raise ValidationError({"mapping": "header is true or false."})
+    for name in FIELDS:  # the shape now, so that the job never stores (or chokes on) anything deeper
+        given = raw.get(name)
+        items = given if isinstance(given, list) else [given]
+        if not all(item is None or (isinstance(item, int | str) and not isinstance(item, bool)) for item in items):
+            raise ValidationError({"mapping": f"{name}: give column names or 0-based positions."})
     return raw
 
 

@@ -261,3 +261,31 @@ def test_a_zip_that_is_not_ours_is_a_400(alice):
     response = bearer_client(alice).post(IMPORT, {"file": upload(buffer.getvalue(), "photos.zip")})
     assert response.status_code == 400 and "not a LeadTrackEngine export" in str(response.json()["detail"])
     assert not ImportJob.objects.exists()
+
+
+@pytest.mark.parametrize("signed_in", ["bearer", "session"])
+def test_it_answers_a_multipart_body_without_a_boundary_with_400_json(alice, signed_in):
+    """Django's multipart parser refuses it (MultiPartParserError): bad input, not a server error — also when
+    the session's CSRF check is the first to read the body."""
+    client = bearer_client(alice) if signed_in == "bearer" else Client(enforce_csrf_checks=True)
+    if signed_in == "session":
+        client.force_login(alice)
+        assert client.get("/app/").status_code == 200  # a page puts the CSRF secret in the session
+    response = client.generic("POST", IMPORT, b"--x\r\n\r\nhello\r\n--x--\r\n",
+                                            content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "boundary" in response.json()["detail"].lower()
+
+
+@pytest.mark.parametrize("mapping", [
+    "[" * 5000 + "]" * 5000,                                      # too deep for the JSON parser
+    '{"first_name": ' + "[" * 500 + '"Given"' + "]" * 500 + "}",  # parses, but not a column list
+    '{"emails": {"a": {"b": {"c": "Mail"}}}}',
+    '{"header": "no"}',
+])
+def test_it_answers_a_deep_or_misshapen_mapping_with_400_before_queueing(alice, mapping):
+    response = bearer_client(alice).post(IMPORT, {"file": upload(HEADER + "Ana,Silva,,,,,,,\n"),
+                                                  "mapping": mapping})
+    assert response.status_code == 400
+    assert "mapping" in response.json()["detail"]
+    assert not ImportJob.objects.exists()
