@@ -13,6 +13,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from lte.accounts.api import router as accounts_router
 from lte.accounts.auth import auth
+from lte.api import idempotency
 from lte.crm.api import router as crm_router
 from lte.crm.api_imports import router as imports_router
 from lte.privacy.api import router as privacy_router
@@ -26,6 +27,8 @@ api = NinjaAPI(
     docs_url=None,  # the interactive docs load from a CDN; clients use /api/v1/openapi.json
     urls_namespace="api",
 )
+api.add_decorator(idempotency.check_key, mode="view")
+api.add_decorator(idempotency.replay_or_record, mode="operation")
 api.add_router("", accounts_router)
 api.add_router("", crm_router)
 api.add_router("", imports_router)

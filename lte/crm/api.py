@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
@@ -204,11 +205,13 @@ def contact_list(request: HttpRequest, filters: Query[ContactFilters]):
 
 @router.post("/contacts", response={201: ContactOut, 400: Detail})
 def contact_create(request: HttpRequest, payload: ContactIn):
-    contact = contacts.contact_create(owner=request.user, data=_data(payload))
-    return Status(201, _fresh(request, contact.pk))
+    with transaction.atomic():  # the answer is read before the commit: a failed re-read undoes the write
+        contact = contacts.contact_create(owner=request.user, data=_data(payload))
+        return Status(201, _fresh(request, contact.pk))
 
 
 def _fresh(request: HttpRequest, contact_id) -> Contact:
+    """The contact as answered, with its stage and tags loaded: rendering it reads nothing more."""
     return (Contact.objects.owned_by(request.user).select_related("stage").prefetch_related("tags")
             .get(pk=contact_id))
 
@@ -220,8 +223,9 @@ def contact_detail(request: HttpRequest, contact_id: UUID):
 
 @router.patch("/contacts/{uuid:contact_id}", response={200: ContactOut, 400: Detail})
 def contact_update(request: HttpRequest, contact_id: UUID, payload: ContactIn):
-    contacts.contact_update(owner=request.user, contact_id=contact_id, data=_data(payload))
-    return Status(200, _fresh(request, contact_id))
+    with transaction.atomic():
+        contacts.contact_update(owner=request.user, contact_id=contact_id, data=_data(payload))
+        return Status(200, _fresh(request, contact_id))
 
 
 @router.delete("/contacts/{uuid:contact_id}", response={204: None})
@@ -297,10 +301,11 @@ def followup_list(request: HttpRequest, due: str = Query("", max_length=10)):
 
 @router.post("/followups", response={201: FollowUpOut, 400: Detail})
 def followup_create(request: HttpRequest, payload: FollowUpIn):
-    followup = followups.followup_create(owner=request.user, contact_id=payload.contact_id, title=payload.title,
-                                        due_at=payload.due_at)
-    if payload.done:
-        followup = followups.followup_update(owner=request.user, followup_id=followup.pk, done=True)
+    with transaction.atomic():  # one write: a done follow-up is never left created but not done
+        followup = followups.followup_create(owner=request.user, contact_id=payload.contact_id,
+                                            title=payload.title, due_at=payload.due_at)
+        if payload.done:
+            followup = followups.followup_update(owner=request.user, followup_id=followup.pk, done=True)
     return Status(201, followup)
 
 
@@ -371,5 +376,6 @@ def duplicate_dismiss(request: HttpRequest, payload: DismissIn):
 @router.post("/contacts/{uuid:contact_id}/merge/{uuid:other_id}", response={200: ContactOut, 400: Detail})
 def contact_merge(request: HttpRequest, contact_id: UUID, other_id: UUID):
     """Merges `other_id` into `contact_id`: every value of both is kept on `contact_id`; `other_id` is gone."""
-    duplicates.contact_merge(owner=request.user, keep_id=contact_id, merge_id=other_id)
-    return Status(200, _fresh(request, contact_id))
+    with transaction.atomic():
+        duplicates.contact_merge(owner=request.user, keep_id=contact_id, merge_id=other_id)
+        return Status(200, _fresh(request, contact_id))

@@ -9,6 +9,7 @@ Primary keys are random UUIDs, made before the insert, because the ciphertext is
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -350,3 +351,24 @@ class DuplicateDismissal(Owned):
 
     def __str__(self) -> str:
         return f"DuplicateDismissal {self.pk}"
+
+
+IDEMPOTENCY_KEPT = timedelta(hours=24)  # CONTRACT.md: a repeat "within 24 hours" answers as the first did
+
+
+class IdempotentAnswer(Owned):
+    """The answer to an API POST that carried an `Idempotency-Key`, replayed to a repeat of that key from the same
+    account within IDEMPOTENCY_KEPT (CONTRACT.md, "Writes"). The body is the answer as sent — it may name a
+    contact, so it is sealed under the owner's key; the key itself is kept only as a digest."""
+
+    key_digest = models.CharField(max_length=64)  # sha256 of the client's key, hex
+    status = models.PositiveSmallIntegerField()
+    content_type = models.CharField(max_length=100, blank=True, default="")
+    body = EncryptedField(blank=True)
+    created_at = models.DateTimeField(default=now, editable=False, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["owner", "key_digest"], name="crm_idempotent_owner_key")]
+
+    def __str__(self) -> str:
+        return f"IdempotentAnswer {self.pk}"

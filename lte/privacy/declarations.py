@@ -151,6 +151,9 @@ def declare() -> None:
                  ("created_at", lambda d: _date(d.created_at))),
         correct="Contacts → Possible duplicates → Not the same person (Suggest again)",
         delete="delete with “Suggest again” there; it also goes when either contact is deleted or merged"))
+    register("crm.IdempotentAnswer", Entry(
+        "Answers to API writes, kept 24 hours so that a repeated request (Idempotency-Key) gets the same one",
+        DERIVED, user_field="owner_id", delete="after 24 hours, and with your account"))
     register("crm.ContactToken", Entry("Search index of contact names", DERIVED, user_field="owner_id"))
     register("crm.ContactLookup", Entry("Blind index of contact emails and phones", DERIVED, user_field="owner_id"))
     register("crm.Contact_tags", Entry("Contact ↔ tag links", DERIVED, user_field="contact__owner_id"))

@@ -22,6 +22,7 @@ from huey.contrib.djhuey import db_periodic_task
 from lte.backups.engine import DATA, KEYS
 from lte.backups.engine import RETENTION as BACKUP_RETENTION
 from lte.backups.tasks import ensure_daily_backups
+from lte.crm.models import IDEMPOTENCY_KEPT, IdempotentAnswer
 from lte.privacy.models import ChildReport, LoginRecord
 from lte.privacy.usage import RAW_DAYS, roll_up
 from lte.vault.keys import KEYSTORE
@@ -70,6 +71,13 @@ def purge_old_tombstones() -> int:
     return deleted
 
 
+@db_periodic_task(crontab(minute="53"))
+def purge_idempotent_answers() -> int:
+    """The answers kept for Idempotency-Key repeats, 24 hours after they were given."""
+    deleted, _ = IdempotentAnswer.objects.filter(created_at__lt=timezone.now() - IDEMPOTENCY_KEPT).delete()
+    return deleted
+
+
 # --- The table ------------------------------------------------------------------------------------------
 
 
@@ -90,6 +98,8 @@ RETENTION: dict[str, Period] = {
                             purge_settled_child_reports),
     "tombstones": Period("Deletion records (account id and time)", timedelta(days=TOMBSTONE_DAYS),
                          purge_old_tombstones),
+    "idempotent_answers": Period("Answers to API writes kept for an Idempotency-Key repeat", IDEMPOTENCY_KEPT,
+                                 purge_idempotent_answers),
     "data_backups": Period("Encrypted backups of the data", BACKUP_RETENTION[DATA], ensure_daily_backups),
     "key_backups": Period("Encrypted backups of the key store", BACKUP_RETENTION[KEYS], ensure_daily_backups),
 }

@@ -21,6 +21,7 @@ def test_the_periods_are_the_policys():
         "sessions": timedelta(days=30),
         "child_reports": timedelta(days=90),
         "tombstones": timedelta(days=91),
+        "idempotent_answers": timedelta(hours=24),  # CONTRACT.md, "Writes"
         "data_backups": timedelta(days=90),
         "key_backups": timedelta(days=7),
     }
