@@ -8,8 +8,9 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
 
 from lte.accounts.api import router as accounts_router
 from lte.accounts.auth import auth
@@ -19,7 +20,67 @@ from lte.crm.api_imports import router as imports_router
 from lte.privacy.api import router as privacy_router
 
 logger = logging.getLogger("lte.api")
-api = NinjaAPI(
+DETAIL = "#/components/schemas/Detail"
+
+
+class ValidationProblem(Schema):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationDetail(Schema):
+    """A 422: what ninja's validation found, as `_safe_errors` answers it (never the submitted values)."""
+    detail: list[ValidationProblem]
+
+
+class LteAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix: str | None = None,
+                           path_params: dict | None = None) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        declare_common_errors(schema)
+        return schema
+
+
+def declare_common_errors(schema: OpenAPISchema) -> None:
+    """The answers every operation can give besides its own, declared where they can happen: 401 when it needs
+    a sign-in, 404 when its path names a row, 400 (a service's refusal, a bad Idempotency-Key) and 422
+    (validation) when it takes input. An operation's own declaration of a status wins."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    validation = ValidationDetail.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.update(validation.pop("$defs", {}))
+    components["ValidationDetail"] = validation
+    components.setdefault("Detail", {"type": "object", "required": ["detail"], "title": "Detail",
+                                     "properties": {"detail": {}}})
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            takes_input = bool(operation.get("parameters") or operation.get("requestBody")) or method == "post"
+            common = {
+                400: ("Bad input", DETAIL, takes_input),
+                401: ("Authentication required", DETAIL, bool(operation.get("security"))),
+                404: ("Not found (or another account's)", DETAIL, "{" in path or _names_rows(operation, components)),
+                422: ("Validation error", "#/components/schemas/ValidationDetail", takes_input),
+            }
+            responses = operation.setdefault("responses", {})
+            for status, (description, ref, applies) in common.items():
+                if applies and status not in responses and str(status) not in responses:
+                    responses[status] = {"description": description,
+                                         "content": {"application/json": {"schema": {"$ref": ref}}}}
+
+
+def _names_rows(operation: dict, components: dict) -> bool:
+    """Whether the JSON body carries an id (a UUID field, or a list of them), which may name no row of the caller."""
+    content = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+    ref = content.get("schema", {}).get("$ref", "")
+    properties = components.get(ref.rsplit("/", 1)[-1], {}).get("properties", {}) if ref else {}
+    for prop in properties.values():
+        for variant in [prop, *prop.get("anyOf", [])]:
+            if variant.get("format") == "uuid" or variant.get("items", {}).get("format") == "uuid":
+                return True
+    return False
+
+
+api = LteAPI(
     title="LeadTrackEngine API",
     version="1",
     description="The same API the LTE web pages and mobile app use. Errors: a 4xx with `{detail}`.",
