@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0005_importjob_sealed_report'),
+        ('crm', '0006_drop_owner_indexes_served_by_composites'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
