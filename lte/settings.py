@@ -246,6 +246,9 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/15m/key",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
+    # Every password or two-factor answer of a signed-in account: the re-authentication page and deleting the
+    # account (lte.privacy.deletion) spend the same per-account budget, so a code can't be guessed there.
+    "reauthenticate": "10/m/user,30/h/user",
     # API tokens are logins too.
     "api_token": "30/m/ip",
     # Reports that an account belongs to a child (lte.privacy.children): anyone may send one, five an hour.

@@ -11,7 +11,7 @@ from pydantic import Field
 from lte.accounts.api import router as accounts_router
 from lte.accounts.http import AuthenticatedHttpRequest
 from lte.lib.schemas import Detail, Strict
-from lte.privacy.deletion import account_delete_confirmed
+from lte.privacy.deletion import TooManyAttempts, account_delete_confirmed
 from lte.privacy.exports import json_stream, vcard_stream, zip_stream
 from lte.privacy.services import your_data
 from lte.privacy.usage import record
@@ -57,12 +57,16 @@ class DeleteIn(Strict):
 
 # ninja answers one path from one router, so DELETE /me joins GET and PATCH /me on the accounts router (with
 # the tag and operation id it has always had in openapi.json).
-@accounts_router.delete("/me", response={204: None, 400: Detail, 403: Detail},
+@accounts_router.delete("/me", response={204: None, 400: Detail, 403: Detail, 429: Detail},
                         operation_id="lte_accounts_api_me_delete")
 def me_delete(request: AuthenticatedHttpRequest, payload: DeleteIn):
-    """Deletes the account and all its data now; the password (or a two-factor code) confirms it."""
+    """Deletes the account and all its data now; the password (or a two-factor code) confirms it. Every
+    attempt spends the account's re-authentication budget (shared with the re-authentication page): 429 once
+    it is spent."""
     try:
-        account_delete_confirmed(user=request.user, password=payload.password, code=payload.code or "")
+        account_delete_confirmed(request, user=request.user, password=payload.password, code=payload.code or "")
+    except TooManyAttempts as exc:
+        return Status(429, {"detail": str(exc)})
     except PermissionDenied as exc:
         return Status(403, {"detail": str(exc)})
     return HttpResponse(status=204)

@@ -21,11 +21,13 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 
+from allauth.core import ratelimit
 from allauth.mfa.utils import is_mfa_enabled
 from allauth.usersessions.adapter import get_adapter as get_usersessions_adapter
 from allauth.usersessions.models import UserSession
 from django.core.exceptions import PermissionDenied
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models, transaction
+from django.http import HttpRequest
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
@@ -49,16 +51,25 @@ before_account_deletion: list[Callable[[User], None]] = []
 # --- Deleting an account ------------------------------------------------------------------------------
 
 
-def confirm_identity(user: User, *, password: str = "", code: str = "") -> bool:
+class TooManyAttempts(PermissionDenied):
+    """The account's re-authentication budget is spent: nothing was checked, nothing was deleted."""
+
+
+def confirm_identity(request: HttpRequest, user: User, *, password: str = "", code: str = "") -> bool:
+    """The password or a two-factor code, each attempt spending allauth's re-authentication budget (the same
+    action and key as the re-authentication page: per user), so a wrong guess costs as much here as there."""
+    if not ratelimit.consume(request, action="reauthenticate", user=user):
+        raise TooManyAttempts("Too many attempts: nothing was deleted. Please wait a few minutes and try again.")
     if password and user.check_password(password):
         return True
     return bool(code) and is_mfa_enabled(user) and mfa_code_valid(user=user, code=code)
 
 
-def account_delete_confirmed(*, user: User, password: str = "", code: str = "") -> None:
+def account_delete_confirmed(request: HttpRequest, *, user: User, password: str = "", code: str = "") -> None:
     """One-tap deletion behind a confirmation: everything leaves the live database at once, the keys are
-    destroyed, sessions and tokens die, the outbox forgets the address, and a confirmation email goes out."""
-    if not confirm_identity(user, password=password, code=code):
+    destroyed, sessions and tokens die, the outbox forgets the address, and a confirmation email goes out.
+    Raises TooManyAttempts when the re-authentication budget is spent, PermissionDenied on a wrong answer."""
+    if not confirm_identity(request, user, password=password, code=code):
         raise PermissionDenied("The password (or two-factor code) is not right: nothing was deleted.")
     email, name, language = user.email, user.name, user.language
     for hook in before_account_deletion:

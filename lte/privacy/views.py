@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from lte.accounts.http import AuthenticatedHttpRequest
 from lte.privacy import services
 from lte.privacy.api import export_response
-from lte.privacy.deletion import account_delete_confirmed
+from lte.privacy.deletion import TooManyAttempts, account_delete_confirmed
 from lte.privacy.staff import grant_support, revoke_support
 
 
@@ -63,15 +63,16 @@ def support_access(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def delete_account(request: AuthenticatedHttpRequest) -> HttpResponse:
-    error = ""
+    error, status = "", 200
     if request.method == "POST":
         try:
-            account_delete_confirmed(user=request.user, password=request.POST.get("password", ""),
+            account_delete_confirmed(request, user=request.user, password=request.POST.get("password", ""),
                                      code=request.POST.get("code", ""))
+        except TooManyAttempts as exc:
+            error, status = str(exc), 429
         except PermissionDenied as exc:
-            error = str(exc)
+            error, status = str(exc), 403
         else:
             logout(request)
             return render(request, "privacy/deleted.html")
-    return render(request, "privacy/delete_account.html", {"error": error, "section": "your-data"},
-                  status=403 if error else 200)
+    return render(request, "privacy/delete_account.html", {"error": error, "section": "your-data"}, status=status)
