@@ -11,7 +11,6 @@ from allauth.account.models import EmailAddress
 from allauth.account.signals import user_signed_up
 from allauth.core import ratelimit
 from allauth.mfa.utils import is_mfa_enabled
-from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -99,7 +98,7 @@ def signup(request: HttpRequest, payload: SignupIn):
         return Status(400, {"detail": {API_FIELD.get(field, field): [str(e) for e in errs]
                                        for field, errs in form.errors.items()}})
     if form.account_already_exists:
-        make_password(payload.password)  # the same hashing work as a new account, so timing tells nothing
+        form.hash_as_for_a_new_account()  # the same hashing work as a new account, so timing tells nothing
         get_adapter(request).send_account_already_exists_mail(form.cleaned_data["email"])
         return Status(201, {"detail": SIGNUP_SENT})
     with transaction.atomic():

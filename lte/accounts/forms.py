@@ -3,6 +3,7 @@ from __future__ import annotations
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.utils.translation import gettext_lazy as _
 
 from lte.accounts.countries import country_choices
@@ -51,6 +52,16 @@ class SignupForm(AllauthSignupForm):
     def clean_timezone(self) -> str:
         value = self.cleaned_data.get("timezone") or ""
         return value if is_timezone(value) else ""
+
+    def hash_as_for_a_new_account(self) -> None:
+        """A registered address creates nothing, yet does the new account's slow work (hashing the password),
+        so the answer's timing doesn't tell who has an account. The page and the API both call this."""
+        make_password(self.cleaned_data.get("password1") or "")
+
+    def try_save(self, request):
+        if self.account_already_exists:
+            self.hash_as_for_a_new_account()
+        return super().try_save(request)
 
 
 class ProfileForm(forms.ModelForm):

@@ -2,6 +2,7 @@
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import MD5PasswordHasher
 from django.test import Client
 
 from lte.accounts.models import User
@@ -72,6 +73,35 @@ def test_it_answers_a_taken_address_like_a_new_one(client):
     assert User.objects.filter(email="dana@example.com").count() == 1
     subjects = sorted(m["Subject"] for m in outbox_messages())
     assert any("Account Already Exists" in s for s in subjects)
+
+
+class CountingHasher(MD5PasswordHasher):
+    """The test suite's fast hasher, counting the passwords it hashes."""
+
+    calls = 0
+
+    def encode(self, password, salt):
+        CountingHasher.calls += 1
+        return super().encode(password, salt)
+
+
+def hashes_done(data: dict) -> tuple[int, Client, object]:
+    CountingHasher.calls = 0
+    client = Client()
+    response = client.post("/signup", data)
+    return CountingHasher.calls, client, response
+
+
+def test_it_does_the_same_hashing_work_for_a_taken_address_as_for_a_new_one(settings):
+    settings.PASSWORD_HASHERS = [f"{__name__}.CountingHasher"]
+    make_user("dana@example.com")
+    taken_hashes, taken_client, taken = hashes_done(SIGNUP)
+    new_hashes, new_client, new = hashes_done({**SIGNUP, "email": "erin@example.com"})
+    assert taken_hashes == new_hashes == 1  # the slow step (bcrypt in production) on both paths: timing tells nothing
+    assert taken.status_code == new.status_code == 302 and taken["Location"] == new["Location"]
+    assert taken_client.get(taken["Location"]).status_code == new_client.get(new["Location"]).status_code == 200
+    recipients = sorted(m["To"] for m in outbox_messages())
+    assert recipients == ["dana@example.com", "erin@example.com"]  # one email each, to the address's owner
 
 
 def test_it_escapes_html_in_the_name(client):
