@@ -186,11 +186,19 @@ USAGE_FLUSH_SECONDS = envint("LTE_USAGE_FLUSH_SECONDS", 5, minimum=0)
 # --- Cache, rate limits, jobs --------------------------------------------------------------------------
 REDIS_URL = envstr("REDIS_URL")
 CACHE_KEY_PREFIX = envstr("LTE_CACHE_PREFIX", "lte")
+CACHES: dict[str, dict[str, object]]
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
                           "KEY_PREFIX": CACHE_KEY_PREFIX}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "lte"}}
+    # Rate limits must be one budget for every gunicorn worker and the API: a process-local cache multiplied
+    # each limit by the worker count. The database is already shared by every process and its `add` is atomic
+    # (allauth's rate-limit lock relies on that; the file cache's add is a racy check-then-write). The table is
+    # created after every migrate (lte.accounts.apps); it holds rate-limit counters and import progress only.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "lte_cache",
+                          "KEY_PREFIX": CACHE_KEY_PREFIX,
+                          # a flood of keys must not cull live counters (the default culls at 300 entries)
+                          "OPTIONS": {"MAX_ENTRIES": 200_000, "CULL_FREQUENCY": 4}}}
 
 HUEY = {
     "name": CACHE_KEY_PREFIX,  # two instances sharing one Redis never take each other's jobs
@@ -242,8 +250,12 @@ ACCOUNT_USER_DISPLAY = "lte.accounts.models.display_name"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "LTE: "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = _base.scheme
 ACCOUNT_RATE_LIMITS = {
-    # SECURITY.md 3: five failures per (account, IP) in 15 minutes trigger a cool-off; never a lockout.
+    # SECURITY.md 3: five failures per (account, IP) in 15 minutes trigger a cool-off; never a lockout. The key
+    # is the account *and* the IP (lte.accounts.limits), so someone else's wrong passwords don't stop the owner;
+    # the account as a whole has a looser cap against guessing from many addresses. The same "login_failed"
+    # budget (per account) covers two-factor codes on the web and the API.
     "login_failed": "10/m/ip,5/15m/key",
+    "login_failed_account": "30/15m/key",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
     # Every password or two-factor answer of a signed-in account: the re-authentication page and deleting the

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
-from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.stagekit import clear_login
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
@@ -12,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from lte.accounts.countries import timezone_country
+from lte.accounts.limits import LoginLimitsAdapter
 from lte.accounts.preferences import currency_for_country, guess_country, is_timezone, request_language
 from lte.vault.crypto import Cipher, DecryptionFailed, b64d, b64e, derive, master_keys
 from lte.vault.keys import is_tombstoned
@@ -24,7 +24,7 @@ def public_url(url: str) -> str:
     return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, parts.fragment))
 
 
-class AccountAdapter(DefaultAccountAdapter):
+class AccountAdapter(LoginLimitsAdapter):
     def save_user(self, request: HttpRequest, user, form, commit: bool = True):
         """The new account's name, 18+ attestation, language, timezone, country and currency.
 

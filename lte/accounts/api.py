@@ -20,6 +20,7 @@ from pydantic import Field, StrictBool
 
 from lte.accounts.forms import ADULT_REQUIRED, SignupForm
 from lte.accounts.http import AuthenticatedHttpRequest
+from lte.accounts.limits import mfa_attempt, mfa_succeeded
 from lte.accounts.models import User
 from lte.accounts.services import api_token_create, mfa_code_valid, user_update
 from lte.lib.schemas import Detail, Strict, given_fields
@@ -121,10 +122,14 @@ def token_create(request: HttpRequest, payload: TokenIn):
     verified = user is not None and EmailAddress.objects.filter(user=user, verified=True, primary=True).exists()
     if user is None or not user.is_active or not verified:
         return Status(401, {"detail": "Wrong email or password, or the address is not verified yet."})
-    if is_mfa_enabled(user) and not mfa_code_valid(user=user, code=payload.code or ""):
-        # A wrong code counts as a failed login, so codes can't be guessed faster than passwords.
-        adapter.pre_authenticate(request, email=payload.email.strip().lower())
-        return Status(401, {"detail": "Two-factor authentication is on: send a current code as `code`."})
+    if is_mfa_enabled(user):
+        # One two-factor budget with the web's two-factor page (the same action and key): codes can't be
+        # guessed faster by switching between them.
+        if not mfa_attempt(request, user):
+            return Status(429, {"detail": "Too many two-factor attempts. Please wait 15 minutes."})
+        if not mfa_code_valid(user=user, code=payload.code or ""):
+            return Status(401, {"detail": "Two-factor authentication is on: send a current code as `code`."})
+        mfa_succeeded(request, user)
     _token, secret = api_token_create(owner=user, name=_token_name(request))
     return Status(200, {"token": secret})
 

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password, identify_hasher, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 
 from lte.accounts.models import User
 from lte.testing.helpers import make_user
@@ -61,5 +61,5 @@ def test_it_refuses_weak_passwords(password, code):
 def test_it_treats_email_addresses_case_insensitively():
     make_user("Carol@Example.COM")
     assert User.objects.get().email == "carol@example.com"
-    with pytest.raises(IntegrityError):
+    with pytest.raises(IntegrityError), transaction.atomic():
         User.objects.create_user("CAROL@example.com", "whatever-password-1", name="Twin")

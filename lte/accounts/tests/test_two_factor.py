@@ -101,3 +101,35 @@ def test_the_api_token_endpoint_takes_a_current_code(alice, alice_with_totp):
     assert response.json()["token"].startswith("lte_")
     replay = Client().post("/api/v1/auth/token", body, content_type="application/json")
     assert replay.status_code == 401
+
+
+def token_with_code(code: str):
+    body = {"email": "alice@example.com", "password": PASSWORD, "code": code}
+    return Client().post("/api/v1/auth/token", body, content_type="application/json")
+
+
+def test_wrong_codes_on_the_web_spend_the_api_budget_too(alice, alice_with_totp):
+    client, _ = login()
+    for attempt in range(5):
+        assert client.post("/accounts/2fa/authenticate/", {"code": f"{attempt:06d}"}).status_code == 200
+    spent = token_with_code(totp_now(alice_with_totp))
+    assert spent.status_code == 429 and "detail" in spent.json()
+
+
+def test_wrong_codes_on_the_api_spend_the_web_budget_too(alice, alice_with_totp):
+    for attempt in range(5):
+        assert token_with_code(f"{attempt:06d}").status_code == 401
+    assert token_with_code(totp_now(alice_with_totp)).status_code == 429
+    client, _ = login()
+    refused = client.post("/accounts/2fa/authenticate/", {"code": totp_now(alice_with_totp)})
+    assert refused.status_code == 200 and "Too many failed login attempts" in refused.content.decode()
+    assert client.get("/app/").status_code == 302
+
+
+def test_a_right_code_on_the_api_gives_the_budget_back(alice, alice_with_totp):
+    for attempt in range(4):
+        token_with_code(f"{attempt:06d}")
+    assert token_with_code(totp_now(alice_with_totp)).status_code == 200
+    client, _ = login()
+    client.post("/accounts/2fa/authenticate/", {"code": "000009"})
+    assert client.post("/accounts/2fa/authenticate/", {"code": totp_now(alice_with_totp, 1)}).status_code == 302
