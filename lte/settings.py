@@ -256,8 +256,11 @@ ACCOUNT_RATE_LIMITS = {
     # budget (per account) covers two-factor codes on the web and the API.
     "login_failed": "10/m/ip,5/15m/key",
     "login_failed_account": "30/15m/key",
-    "signup": "20/m/ip",
-    "reset_password": "20/m/ip,5/m/key",
+    # Signups and resets send mail to any address typed in: a few an hour from one IP, a few a day to one address.
+    "signup": "3/m/ip,10/h/ip",
+    "reset_password": "3/m/ip,10/h/ip,1/m/key,3/h/key",
+    # Verification and "you already have an account" mails, per address (allauth's default is 1 per 3 minutes).
+    "confirm_email": "1/3m/key,3/h/key,6/d/key",
     # Every password or two-factor answer of a signed-in account: the re-authentication page and deleting the
     # account (lte.privacy.deletion) spend the same per-account budget, so a code can't be guessed there.
     "reauthenticate": "10/m/user,30/h/user",
@@ -279,7 +282,9 @@ USERSESSIONS_TRACK_ACTIVITY = False
 ALLAUTH_TRUSTED_PROXY_COUNT = envint("LTE_TRUSTED_PROXY_COUNT", 0, minimum=0)
 
 # --- Sessions and cookies: two cookies at most (the session and the preferences) ------------------------
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
+# Database sessions (cached_db with Redis); a session holding only the CSRF token is kept in its cookie instead,
+# so a cookieless visit to a public form stores nothing (lte.accounts.sessions).
+SESSION_ENGINE = "lte.accounts.sessions"
 SESSION_COOKIE_NAME = "__Host-lte_session" if _base.scheme == "https" else "lte_session"
 SESSION_COOKIE_SECURE = _base.scheme == "https"
 SESSION_COOKIE_HTTPONLY = True

@@ -100,7 +100,9 @@ def signup(request: HttpRequest, payload: SignupIn):
                                        for field, errs in form.errors.items()}})
     if form.account_already_exists:
         form.hash_as_for_a_new_account()  # the same hashing work as a new account, so timing tells nothing
-        get_adapter(request).send_account_already_exists_mail(form.cleaned_data["email"])
+        email = form.cleaned_data["email"]
+        if ratelimit.consume(request, action="confirm_email", key=email.lower()):  # the page's limit per address
+            get_adapter(request).send_account_already_exists_mail(email)
         return Status(201, {"detail": SIGNUP_SENT})
     with transaction.atomic():
         user = form.save(request)
