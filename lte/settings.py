@@ -194,9 +194,10 @@ else:
     # Rate limits must be one budget for every gunicorn worker and the API: a process-local cache multiplied
     # each limit by the worker count. The database is already shared by every process and its `add` is atomic
     # (allauth's rate-limit lock relies on that; the file cache's add is a racy check-then-write). The table is
-    # created after every migrate (lte.accounts.apps); it holds rate-limit counters and import progress only.
+    # created after every migrate (lte.accounts.apps); it holds rate-limit counters and import progress only,
+    # under keyed hashes (rate-limit keys name IP addresses).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "lte_cache",
-                          "KEY_PREFIX": CACHE_KEY_PREFIX,
+                          "KEY_PREFIX": CACHE_KEY_PREFIX, "KEY_FUNCTION": "lte.lib.cachekeys.hashed_key",
                           # a flood of keys must not cull live counters (the default culls at 300 entries)
                           "OPTIONS": {"MAX_ENTRIES": 200_000, "CULL_FREQUENCY": 4}}}
 

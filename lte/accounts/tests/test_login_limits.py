@@ -3,10 +3,11 @@ address) so a stranger's wrong passwords don't lock the owner out, with a looser
 
 import pytest
 from allauth.account import app_settings as account_settings
-from allauth.core.internal.ratelimit import parse_rates
+from allauth.core.internal.ratelimit import Rate, get_cache_key, parse_rates
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
-from django.test import Client
+from django.test import Client, RequestFactory
 
 from lte.testing.helpers import PASSWORD, make_user
 
@@ -64,5 +65,8 @@ def test_the_counters_live_where_every_worker_reads_them():
     table = connection.ops.quote_name(settings.CACHES["default"]["LOCATION"])
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT cache_key FROM {table}")
-        keys = [row[0] for row in cursor.fetchall()]
-    assert any(":allauth:rl:allauth.account:login_failed:" in key for key in keys)
+        keys = {row[0] for row in cursor.fetchall()}
+    request = RequestFactory(REMOTE_ADDR="203.0.113.66").post("/login")
+    per_ip = get_cache_key(request, app="allauth.account", action="login_failed", rate=Rate(10, 60, "ip"))
+    assert cache.make_key(per_ip) in keys and len(cache.get(per_ip)) == 1
+    assert not any("203.0.113.66" in key for key in keys)  # the table names no IP address
