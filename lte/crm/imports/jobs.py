@@ -382,6 +382,12 @@ def import_housekeeping(*, now: datetime | None = None) -> list:
     return stalled
 
 
+def import_interrupted() -> list:
+    """The imports left "running" by a worker that is gone: at the job worker's start none of its own runs them
+    (one instance per data dir), so each was cut short by a stop, a deploy or a crash. Returns their ids."""
+    return list(ImportJob.objects.filter(status=ImportJob.Status.RUNNING).values_list("pk", flat=True))
+
+
 class ImportInterrupted(Exception):
     """An import stopped on an unexpected error; huey retries it. Carries no row contents."""
 

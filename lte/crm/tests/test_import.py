@@ -10,6 +10,7 @@ import codecs
 import io
 import logging
 import os
+import threading
 import zipfile
 from datetime import date, timedelta
 
@@ -18,6 +19,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone
+from huey.consumer import Worker
+from huey.contrib.djhuey import HUEY
 
 from lte.crm import imports, queries, tasks
 from lte.crm.imports import jobs, limits, sniff, writer
@@ -979,3 +982,31 @@ def test_android_and_outlook_notes_keep_their_unescaped_commas(alice):
     assert sorted(notes_of(alice)) == ["Cliente desde 2020, compra crema\r\ny champú, cada mes",
                                        "Met at the fair, likes tea, call after 6"]
     assert one(alice, last_name="Pérez")["first_name"] == "Luis"
+
+
+def test_it_requeues_an_import_left_running_when_the_job_worker_starts(alice, monkeypatch):
+    """A deploy (SIGTERM) or a crash drops the running import; the next worker's start-up resumes it at once."""
+    monkeypatch.setattr(limits, "BATCH", 2)
+    job = start(alice, HEADER + "".join(f"P,N{i},,,,,,,\n" for i in range(5)))
+    # A worker took it, committed one batch and died (nothing of huey's is left running it).
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING)
+    real_commit, commits = jobs._Run._commit, []
+
+    def die_after_one_batch(self, rows, expected):
+        if commits:
+            raise SystemExit("the worker is stopped")
+        commits.append(1)
+        return real_commit(self, rows, expected)
+
+    monkeypatch.setattr(jobs._Run, "_commit", die_after_one_batch)
+    with pytest.raises(SystemExit), acting_for(alice.pk):
+        imports.import_run(job.pk)
+    monkeypatch.setattr(jobs._Run, "_commit", real_commit)
+    assert (reread(job).status, reread(job).processed) == ("running", 2)
+
+    monkeypatch.setattr(tasks, "_requeued_at_start", threading.Event(), raising=False)
+    Worker(HUEY, threading.Event(), 0.1, 1.0, 2.0).initialize()  # what huey's consumer runs as it starts
+
+    job = reread(job)
+    assert (job.status, job.processed, job.created) == ("done", 5, 5)
+    assert Contact.objects.owned_by(alice).count() == 5
