@@ -3,8 +3,10 @@
     data backups   LTE_DATA_DIR/backups/lte-data-<UTC time>.lteb (+ .json manifest), kept 90 days
     key backups    LTE_DATA_DIR/backups/lte-keys-<UTC time>.lteb (+ .json manifest), kept 7 days
 
-A file is written as `.part`, synced and renamed, and its manifest (sha256, size, schema, row counts,
-time) is written the same way afterwards: a backup without a manifest is incomplete and never used.
+A snapshot (plaintext, on SQLite) exists only inside a 0700 scratch dir, `backups/.scratch/<run>/`, removed when
+its run ends and emptied whenever the job worker starts, so a run killed midway leaves nothing readable behind.
+A file is written as `.part` (0600 from creation), synced and renamed, and its manifest (sha256, size, schema,
+row counts, time) is written the same way afterwards: a backup without a manifest is incomplete and never used.
 Restoring data replays the key store's tombstones, so a deleted account never comes back; since the
 data keys of deleted accounts are gone from the live key store, nothing sensitive of theirs is readable
 from any data backup, and key-store backups older than 7 days do not exist.
@@ -39,6 +41,7 @@ DATA, KEYS = "data", "keys"
 ALIAS = {DATA: "default", KEYS: "keystore"}
 RETENTION = {DATA: timedelta(days=90), KEYS: timedelta(days=7)}
 STALE_PART = timedelta(hours=6)
+SCRATCH = ".scratch"
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,35 @@ def backup_dir() -> Path:
     path = Path(settings.BACKUP_DIR)
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
+
+
+def scratch_dir() -> Path:
+    """Where snapshots and decrypted copies live while a run uses them: 0700, inside the backup dir."""
+    path = backup_dir() / SCRATCH
+    path.mkdir(mode=0o700, exist_ok=True)
+    os.chmod(path, 0o700)  # whatever made it before, only LTE's user may look inside
+    return path
+
+
+@contextlib.contextmanager
+def _scratch(prefix: str) -> Iterator[Path]:
+    """A fresh 0700 directory of the scratch dir for one run, removed with everything in it afterwards."""
+    with tempfile.TemporaryDirectory(dir=scratch_dir(), prefix=prefix) as workdir:
+        yield Path(workdir)
+
+
+def clean_scratch() -> list[str]:
+    """Removes what killed runs left: the scratch dir's contents, and snapshots older versions kept beside
+    the backups. Call it when no backup runs (the job worker's start)."""
+    removed = []
+    directory = backup_dir()
+    for leftover in [*(directory / SCRATCH).glob("*"), *directory.glob("snapshot-*")]:
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
+        removed.append(leftover.name)
+    return removed
 
 
 def _now() -> datetime:
@@ -119,27 +151,25 @@ def _pg_counts(cursor) -> dict[str, int]:
 
 
 @contextlib.contextmanager
-def _snapshot(kind: str, workdir: Path) -> Iterator[tuple[Any, dict[str, int]]]:
+def _snapshot(kind: str) -> Iterator[tuple[Any, dict[str, int]]]:
     """Yields a readable binary stream of a consistent snapshot, and the row counts in that snapshot."""
     alias = ALIAS[kind]
     db = settings.DATABASES[alias]
     if connections[alias].vendor == "sqlite":
-        snap = workdir / f"snapshot-{uuid.uuid4().hex}.sqlite3"
-        name = str(db["NAME"])
-        source = sqlite3.connect(name, uri=name.startswith("file:"))  # the test suite's in-memory database
-        target = sqlite3.connect(snap)
-        try:
-            source.backup(target)  # SQLite's online backup API: a consistent copy while LTE runs
-            counts = _sqlite_counts(target)
-        finally:
-            target.close()
-            source.close()
-        os.chmod(snap, 0o600)
-        try:
+        with _scratch("snapshot-") as workdir:
+            snap = workdir / "snapshot.sqlite3"
+            os.close(os.open(snap, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # 0600 before a byte is in it
+            name = str(db["NAME"])
+            source = sqlite3.connect(name, uri=name.startswith("file:"))  # the test suite's in-memory database
+            target = sqlite3.connect(snap)
+            try:
+                source.backup(target)  # SQLite's online backup API: a consistent copy while LTE runs
+                counts = _sqlite_counts(target)
+            finally:
+                target.close()
+                source.close()
             with snap.open("rb") as fh:
                 yield fh, counts
-        finally:
-            snap.unlink(missing_ok=True)
         return
 
     env = _pg_env(db)
@@ -171,7 +201,7 @@ def make_backup(kind: str = DATA) -> Backup:
     final, part = directory / f"{stem}.lteb", directory / f"{stem}.lteb.part"
     header = {"kind": kind, "vendor": _vendor(kind), "created_at": created.isoformat()}
     try:
-        with _snapshot(kind, directory) as (stream, counts):
+        with _snapshot(kind) as (stream, counts):
             fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as out:
                 encrypt_stream(stream, out, header)
@@ -351,8 +381,8 @@ def verify(backup: Backup | None = None) -> dict[str, Any]:
         raise BackupError("there is no complete backup to verify")
     kind = backup.kind
     db = settings.DATABASES[ALIAS[kind]]
-    with tempfile.TemporaryDirectory(dir=backup_dir(), prefix="verify-") as scratch:
-        plain = Path(scratch) / "restored"
+    with _scratch("verify-") as scratch:
+        plain = scratch / "restored"
         manifest = decrypt_to(backup.path, plain)
         if manifest["vendor"] == "sqlite":
             counts = _check_sqlite(plain, manifest)
@@ -405,8 +435,8 @@ def restore(backup_path: Path) -> dict[str, Any]:
                 Path(f"{fresh}{suffix}").unlink(missing_ok=True)
     else:
         name = f"{db['NAME']}_restore_{uuid.uuid4().hex[:8]}"
-        with tempfile.TemporaryDirectory(dir=backup_dir(), prefix="restore-") as scratch:
-            dump = Path(scratch) / "dump"
+        with _scratch("restore-") as scratch:
+            dump = scratch / "dump"
             manifest = decrypt_to(backup_path, dump)
             with _pg_admin(db) as admin:
                 admin.execute(f'CREATE DATABASE "{name}"')
