@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import collections
+import ctypes
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Sequence
 
-STOP_GRACE_SECONDS = 20
+from lte.lib.instance import InstanceRunning, hold_instance_lock
+
+# gunicorn lets requests in flight (an export download) finish for this long after SIGTERM; we wait a little more.
+GRACEFUL_SECONDS = 60
+STOP_GRACE_SECONDS = GRACEFUL_SECONDS + 5
+# A child that dies is started again, up to this many times in this window; one more death stops LTE (exit 1).
+MAX_RESTARTS = 3
+RESTART_WINDOW_SECONDS = 600.0
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,12 +42,14 @@ def _django_setup() -> None:
 def run() -> int:
     """Migrates, then runs the web server (gunicorn) and the job worker/scheduler (huey) in the foreground.
 
-    SIGINT or SIGTERM stops both cleanly; if either dies, the other is stopped and the exit code is non-zero.
+    One instance per data dir (a lock); the children die with this process; a child that dies is restarted a
+    few times (see _supervise). SIGINT or SIGTERM stops both, letting requests in flight finish for 60 s.
     """
     _django_setup()
     from django.conf import settings
     from django.core.management import call_command
 
+    lock = _lock_the_data_dir(settings.DATA_DIR)
     call_command("migrate", interactive=False, verbosity=0)
     call_command("migrate", database="keystore", interactive=False, verbosity=0)
     _refuse_unknown_master_keys()
@@ -50,21 +63,58 @@ def run() -> int:
         "--bind", f"{bind}:{port}",
         "--workers", os.environ.get("WEB_CONCURRENCY", "2"),
         "--worker-class", "gthread", "--threads", "4",
-        "--graceful-timeout", str(STOP_GRACE_SECONDS - 5),
+        "--graceful-timeout", str(GRACEFUL_SECONDS),
         # Above our own limits (lte.lib.middleware.limit_request_head), which answer as JSON first.
         "--limit-request-line", "8190",  # gunicorn's maximum; ours is MAX_REQUEST_LINE
         "--limit-request-field_size", str(2 * settings.MAX_REQUEST_HEADER_LINE),
         "--limit-request-fields", str(2 * settings.MAX_REQUEST_HEADERS),
         "--no-control-socket",  # gunicorn's default socket is one per user, shared by every instance
         "--access-logfile", "-",
+        "--logger-class", "lte.lib.accesslog.AccessLogger",  # masks the reset and confirmation keys in paths
         # Path without the query string: searches may carry contact names, which never reach a log.
         "--access-logformat", '%(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
     ]
     worker = [sys.executable, "-m", "lte.cli", "run_huey", "--quiet"]
-    commands = (web, worker)
-    children = [subprocess.Popen(command) for command in commands]  # noqa: S603 - our own fixed commands
     print(f"LTE is running at {settings.BASE_URL} (data in {settings.DATA_DIR}). Ctrl-C stops it.", flush=True)
+    exit_code = _supervise({"the web server (gunicorn)": web, "the job worker (huey)": worker}, lock)
+    _checkpoint_sqlite()
+    print("LTE stopped.", flush=True)
+    return exit_code
 
+
+def _lock_the_data_dir(data_dir) -> int:
+    """One LTE per data dir: a second `lte run` (or a restore) on it refuses while this one's lock is held."""
+    try:
+        return hold_instance_lock(data_dir)
+    except InstanceRunning as exc:
+        sys.exit(f"LTE: {exc}")
+
+
+def _die_with_parent(parent: int) -> Callable[[], None]:
+    """A child's preexec_fn: the kernel sends it SIGTERM when the supervisor dies, however it dies (Linux)."""
+    prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
+
+    def preexec() -> None:
+        if prctl is not None:
+            prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != parent:  # the supervisor died before the line above: don't outlive it
+            os._exit(1)
+
+    return preexec
+
+
+def _spawn(command: Sequence[str], lock: int) -> subprocess.Popen:
+    # The children inherit the data dir's lock, so it stays held until the last of them is gone. Our own fixed
+    # commands; the supervisor starts no thread, so a preexec_fn is safe here.
+    return subprocess.Popen(command, preexec_fn=_die_with_parent(os.getpid()), pass_fds=(lock,))  # noqa: S603
+
+
+def _supervise(commands: dict[str, list[str]], lock: int) -> int:
+    """Runs the children until SIGINT/SIGTERM. A child that dies is started again (MAX_RESTARTS times in
+    RESTART_WINDOW_SECONDS): one crash of the job worker must not take the web server down with it, nor leave
+    LTE half-running. A child that keeps dying stops everything with a non-zero exit for a service manager."""
+    children = {name: _spawn(command, lock) for name, command in commands.items()}
+    restarts: collections.deque[float] = collections.deque()
     stopping = False
 
     def stop(signum: int, _frame) -> None:
@@ -75,24 +125,32 @@ def run() -> int:
     signal.signal(signal.SIGTERM, stop)
     exit_code = 0
     while not stopping:
-        for command, child in zip(commands, children, strict=True):
-            if child.poll() is not None:
-                print(f"LTE: {command[2]} exited with {child.returncode}; stopping.", file=sys.stderr)
+        for name, child in children.items():
+            if stopping or child.poll() is None:
+                continue
+            now = time.monotonic()
+            while restarts and now - restarts[0] > RESTART_WINDOW_SECONDS:
+                restarts.popleft()
+            if len(restarts) >= MAX_RESTARTS:
+                print(f"LTE: {name} exited with {child.returncode} after {MAX_RESTARTS} restarts in "
+                      f"{RESTART_WINDOW_SECONDS / 60:.0f} minutes; stopping.", file=sys.stderr, flush=True)
                 exit_code = child.returncode or 1
                 stopping = True
+            else:
+                restarts.append(now)
+                print(f"LTE: {name} exited with {child.returncode}; starting it again.", file=sys.stderr, flush=True)
+                children[name] = _spawn(commands[name], lock)
         time.sleep(0.2)
-    for child in children:
+    for child in children.values():
         if child.poll() is None:
             child.send_signal(signal.SIGTERM)
     deadline = time.monotonic() + STOP_GRACE_SECONDS
-    for child in children:
+    for child in children.values():
         try:
             child.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
-    _checkpoint_sqlite()
-    print("LTE stopped.", flush=True)
     return exit_code
 
 
