@@ -105,7 +105,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "lte.lib.middleware.limit_request_body",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "lte.lib.diskfull.DiskFullMiddleware",  # a write on a full disk: 503 "nothing was changed"
+    "lte.lib.diskfull.SessionMiddleware",  # Django's, but a full disk never fails a read for the session's sake
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -119,6 +120,8 @@ MIDDLEWARE = [
     "lte.privacy.usage.record_page_views",
     "lte.lib.middleware.no_store_when_logged_in",
 ]
+
+MIN_FREE_DISK_BYTES = envint("LTE_MIN_FREE_DISK_BYTES", 100 * 1024 * 1024, minimum=0)  # below: /healthz "degraded"
 
 ROOT_URLCONF = "lte.urls"
 WSGI_APPLICATION = "lte.wsgi.application"

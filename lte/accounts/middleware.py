@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
 from lte.accounts.preferences import CURRENCIES, language_codes, request_language
+from lte.lib.diskfull import tolerate_disk_full
 from lte.lib.zones import zone_for
 from lte.vault.keys import is_tombstoned
 
@@ -37,7 +38,8 @@ def session_timeouts(get_response: Handler) -> Handler:
             elif now - seen >= SEEN_RESOLUTION or SEEN_AT not in request.session:
                 request.session[SEEN_AT] = now
                 if request.session.session_key:  # the session list: last use, IP and browser, once a minute
-                    UserSession.objects.create_from_request(request)
+                    with tolerate_disk_full("the session list's last use"):
+                        UserSession.objects.create_from_request(request)
         return get_response(request)
 
     return middleware

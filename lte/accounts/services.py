@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from lte.accounts.countries import is_country
 from lte.accounts.models import ApiToken, User, hash_token, new_token_secret
 from lte.accounts.preferences import CURRENCIES, is_timezone, language_codes
+from lte.lib.diskfull import tolerate_disk_full
 from lte.vault.keys import is_tombstoned
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -53,7 +54,8 @@ def api_token_authenticate(*, secret: str) -> ApiToken | None:
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         token.last_used_at = now
-        token.save(update_fields=["last_used_at"])
+        with tolerate_disk_full("a token's last use"):
+            token.save(update_fields=["last_used_at"])
     return token
 
 

@@ -6,6 +6,7 @@ import logging
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Schema
@@ -17,6 +18,7 @@ from lte.accounts.auth import auth
 from lte.api import idempotency
 from lte.crm.api import router as crm_router
 from lte.crm.api_imports import router as imports_router
+from lte.lib.diskfull import disk_full_response, is_disk_full
 from lte.privacy.api import router as privacy_router
 
 logger = logging.getLogger("lte.api")
@@ -129,6 +131,14 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return api.create_response(request, {"detail": exc.message}, status=exc.status_code)
+
+
+@api.exception_handler(DatabaseError)
+def on_database_error(request: HttpRequest, exc: DatabaseError) -> HttpResponse:
+    """A write on a full disk: 503, nothing was changed; any other database fault is unexpected."""
+    if is_disk_full(exc):
+        return disk_full_response(request)
+    return on_unexpected_error(request, exc)
 
 
 @api.exception_handler(Exception)

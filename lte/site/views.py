@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from lte.lib.diskfull import disk_full_recently, disk_space_low
 from lte.privacy import documents
 
 PLANS = [
@@ -88,12 +89,19 @@ def cookies(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
+    """The contract's `{"status": "ok"}`; "degraded" (still 200: reads and exports work) with the failing check
+    when the disk is full or nearly so; "unavailable" (503) when the database doesn't answer."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
         return JsonResponse({"status": "unavailable"}, status=503)
+    if disk_full_recently():
+        return JsonResponse({"status": "degraded", "checks": {"disk": "full: writes are refused"}})
+    if disk_space_low():
+        return JsonResponse({"status": "degraded",
+                             "checks": {"disk": "low: less free space than LTE_MIN_FREE_DISK_BYTES"}})
     return JsonResponse({"status": "ok"})
 
 

@@ -25,8 +25,8 @@ def activity_add(*, owner, reach_outs: int = 0, follow_ups: int = 0, presentatio
 
 
 def activity_goal(owner) -> ActivityGoal:
-    goal, _ = ActivityGoal.objects.get_or_create(owner=owner)
-    return goal
+    """The owner's goals, or the defaults (unsaved: showing the dashboard writes nothing)."""
+    return ActivityGoal.objects.filter(owner=owner).first() or ActivityGoal(owner=owner)
 
 
 @transaction.atomic
@@ -34,7 +34,7 @@ def activity_goal_set(*, owner, reach_outs: int, follow_ups: int, presentations:
     for name, value in (("reach_outs", reach_outs), ("follow_ups", follow_ups), ("presentations", presentations)):
         if not isinstance(value, int) or not 0 <= value <= 1000:
             raise ValidationError({name: "must be a whole number from 0 to 1000."})
-    goal = activity_goal(owner)
+    goal, _ = ActivityGoal.objects.get_or_create(owner=owner)
     goal.reach_outs, goal.follow_ups, goal.presentations = reach_outs, follow_ups, presentations
     goal.save()
     return goal
