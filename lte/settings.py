@@ -10,10 +10,12 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import sqlite3
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+import psycopg
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -51,6 +53,11 @@ def _load_master_keys() -> list[bytes]:
     """The key-encryption keys: LTE_MASTER_KEY (comma-separated, newest first) or the 0600 key file."""
     raw = envstr("LTE_MASTER_KEY")
     source = "LTE_MASTER_KEY"
+    if not raw and not (DATA_DIR / "master.key").exists() and _key_store_holds_keys():
+        raise ImproperlyConfigured(
+            f"{DATA_DIR / 'master.key'} is missing, but the key store holds keys it wrapped. LTE refuses to start "
+            "rather than make a new key that opens nothing: restore master.key (or set LTE_MASTER_KEY)."
+        )
     if not raw:
         raw = secret_file(
             DATA_DIR / "master.key", nbytes=32, encode=lambda n: base64.b64encode(os.urandom(n)).decode()
@@ -69,6 +76,32 @@ def _load_master_keys() -> list[bytes]:
             )
         keys.append(key)
     return keys
+
+
+def _key_store_holds_keys() -> bool:
+    """Whether the key store already holds wrapped account keys (read before Django is set up)."""
+    query = "SELECT EXISTS (SELECT 1 FROM vault_accountkey)"
+    url = envstr("KEYSTORE_URL")
+    if url:
+        try:
+            with psycopg.connect(url.replace("postgres://", "postgresql://", 1), connect_timeout=10) as pg:
+                row = pg.execute(query).fetchone()
+        except psycopg.errors.UndefinedTable:
+            return False
+        except psycopg.Error as exc:
+            raise ImproperlyConfigured(f"master.key is missing and the key store can't be read to see whether "
+                                       f"that is a first start: {type(exc).__name__}") from None
+        return bool(row and row[0])
+    path = DATA_DIR / "keystore.sqlite3"
+    if not path.exists():
+        return False
+    lite = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return bool(lite.execute(query).fetchone()[0])
+    except sqlite3.OperationalError:  # no table yet: never migrated
+        return False
+    finally:
+        lite.close()
 
 
 MASTER_KEYS = _load_master_keys()

@@ -109,3 +109,22 @@ def test_a_wrong_master_key_stops_lte_from_starting(tmp_path):
     check = subprocess.run([sys.executable, "-m", "lte.cli", "check", "--database", "keystore"],
                            env=env | {"LTE_MASTER_KEY": wrong}, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert check.returncode != 0 and "lte.vault.E001" in check.stderr
+
+
+@pytest.mark.slow
+def test_it_refuses_to_start_without_master_key_when_the_key_store_holds_keys_and_creates_none(tmp_path):
+    """A lost master.key is not a first start: making a new one would open nothing and hide the loss."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"DATABASE_URL", "KEYSTORE_URL", "REDIS_URL", "LTE_MASTER_KEY"}}
+    env |= {"LTE_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "lte.settings"}
+    seed = ("import django; django.setup(); from django.core.management import call_command; "
+            "call_command('migrate', verbosity=0); call_command('migrate', database='keystore', verbosity=0); "
+            "from lte.accounts.models import User; from lte.vault.keys import keyring_for; "
+            "keyring_for(User.objects.create_user('a@example.com', 'x-unused-pw-1', name='A').pk, create=True)")
+    assert subprocess.run([sys.executable, "-c", seed], env=env, cwd=ROOT, timeout=120).returncode == 0
+    (tmp_path / "master.key").unlink()
+    result = subprocess.run([sys.executable, "-m", "lte.cli", "run"], env=env, cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode != 0
+    assert "master.key is missing, but the key store holds keys" in result.stderr
+    assert not (tmp_path / "master.key").exists()
