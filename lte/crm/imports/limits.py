@@ -10,6 +10,7 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 200_000
 MAX_LINE = 1024 * 1024  # characters in one physical line; longer ones are reported, not read
 MAX_CARD = 4 * 1024 * 1024  # characters in one vCard once photos are dropped
+MAX_PROPERTY = 256 * 1024  # characters in one of its values once folded lines are joined (a note holds 20,000)
 MAX_REPORTED_ERRORS = 1000
 MAX_ACTIVE_JOBS = 3  # unfinished imports per account
 MAX_MAPPING_CHARS = 20_000

@@ -288,8 +288,9 @@ def vcard_chunks(text: io.TextIOBase) -> Iterator[tuple[int, str | None, str | N
     Text outside the cards is reported under the number of the card before it."""
     number = 0
     lines: list[str] | None = None
-    size = depth = 0
+    size = depth = prop_size = 0
     skipping = too_long = stray = False
+    reason = CARD_TOO_LONG
     for raw in _lines(text):
         line = raw.rstrip("\r\n")
         long = line.startswith(LONG_LINE)
@@ -303,6 +304,7 @@ def vcard_chunks(text: io.TextIOBase) -> Iterator[tuple[int, str | None, str | N
                     stray = False
                 number += 1
                 lines, size, depth, skipping, too_long = [line], len(line), 1, False, False
+                reason, prop_size = CARD_TOO_LONG, 0
             elif bare:
                 stray = True
             continue
@@ -314,27 +316,33 @@ def vcard_chunks(text: io.TextIOBase) -> Iterator[tuple[int, str | None, str | N
                 too_long = too_long or long
                 lines.append(line)
                 size += len(line)
+                prop_size += len(line)
         else:
             name = re.split(r"[;:]", bare, maxsplit=1)[0].rpartition(".")[2]
             skipping = name in _SKIPPED_PROPERTIES
+            prop_size = 0
             if not skipping:
                 too_long = too_long or long
                 lines.append(line)
                 size += len(line)
+                prop_size = len(line)
             if bare == "BEGIN:VCARD":
                 depth += 1
             elif bare == "END:VCARD":
                 depth -= 1
+        if prop_size > limits.MAX_PROPERTY:  # unfolding it would make one huge value for vobject to parse
+            too_long, reason = True, PROPERTY_TOO_LONG
+            lines, size, prop_size, skipping = ["BEGIN:VCARD"], 0, 0, True
         if size > limits.MAX_CARD:  # keep counting BEGIN/END, but stop holding the card
             too_long = True
             lines, size = ["BEGIN:VCARD"], 0
         if depth == 0:
             card = "\n".join(lines) + "\n"
             lines = None
-            yield (number, None, CARD_TOO_LONG, []) if too_long else (number, card, None, [])
+            yield (number, None, reason, []) if too_long else (number, card, None, [])
     if lines is not None:
         if too_long:
-            yield number, None, CARD_TOO_LONG, []
+            yield number, None, reason, []
         else:
             yield number, "\n".join(lines) + "\nEND:VCARD\n", None, [
                 "the card has no END:VCARD line (the file may be cut short); what it holds was imported."]
@@ -344,3 +352,5 @@ def vcard_chunks(text: io.TextIOBase) -> Iterator[tuple[int, str | None, str | N
 
 STRAY_TEXT = "text outside BEGIN:VCARD … END:VCARD (after this card) was ignored."
 CARD_TOO_LONG = "the card is too large (or has a line too long) to be read."
+PROPERTY_TOO_LONG = (f"one of the card's values is longer than {limits.MAX_PROPERTY:,} characters once its folded "
+                     "lines are joined; the card was not imported.")

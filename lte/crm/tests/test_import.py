@@ -1010,3 +1010,18 @@ def test_it_requeues_an_import_left_running_when_the_job_worker_starts(alice, mo
     job = reread(job)
     assert (job.status, job.processed, job.created) == ("done", 5, 5)
     assert Contact.objects.owned_by(alice).count() == 5
+
+
+def test_it_refuses_a_card_whose_folded_value_unfolds_too_long_and_imports_the_rest(alice):
+    """A value folded over thousands of lines would be joined into one huge string for vobject (48 MB of them
+    took a worker to ~1 GB and minutes): such a card is reported and skipped before parsing."""
+    folded = "".join(f" {'x' * 74}\r\n" for _ in range(limits.MAX_PROPERTY // 75 + 10))
+    data = (f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Huge Note\r\nN:Note;Huge;;;\r\nNOTE:start\r\n{folded}"
+            "TEL:+14155550100\r\nEND:VCARD\r\n"
+            "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ana Lima\r\nN:Lima;Ana;;;\r\nNOTE:fine\r\n x\r\nEND:VCARD\r\n")
+    job = imported(alice, data, name="folded.vcf")
+    assert job.status == "done" and job.created == 1
+    assert [c.last_name for c in Contact.objects.owned_by(alice)] == ["Lima"]
+    [problem] = job.errors
+    assert problem["row"] == 1 and "longer than 262,144 characters once its folded lines are joined" in \
+        problem["error"]
