@@ -12,7 +12,7 @@ from lte.accounts.api import router as accounts_router
 from lte.accounts.http import AuthenticatedHttpRequest
 from lte.lib.schemas import Detail, Strict
 from lte.privacy.deletion import TooManyAttempts, account_delete_confirmed
-from lte.privacy.exports import json_stream, vcard_stream, zip_stream
+from lte.privacy.exports import json_stream, logged_stream, vcard_stream, zip_stream
 from lte.privacy.services import your_data
 from lte.privacy.usage import record
 
@@ -38,7 +38,7 @@ def export_response(user, fmt: str = "zip") -> StreamingHttpResponse:
     }
     stream, content_type, filename = streams[fmt]
     record(user, f"export {fmt}")
-    response = StreamingHttpResponse(stream(user), content_type=content_type)
+    response = StreamingHttpResponse(logged_stream(stream(user), fmt), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store, private"
     return response

@@ -9,6 +9,8 @@ import contextlib
 import csv
 import io
 import json
+import logging
+import time
 import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -24,6 +26,8 @@ from lte.lib.spreadsheet import neutralise
 from lte.privacy import registry
 from lte.vault.context import acting_for
 from lte.vault.fields import open_raw
+
+logger = logging.getLogger("lte.privacy.exports")
 
 FLUSH_BYTES = 64 * 1024
 CHUNK_ROWS = 2000
@@ -186,6 +190,26 @@ def entry_rows(model, entry, user_id) -> Iterator[list]:
         return
     for row in registry.queryset(model, entry, user_id).iterator(chunk_size=CHUNK_ROWS):
         yield [get(row) for _, get in entry.columns]
+
+
+def logged_stream(chunks: Iterator[bytes], fmt: str) -> Iterator[bytes]:
+    """An export's bytes as they go out, and one log line when it ends: sent whole, or cut (the client left, or
+    the server stopped before it finished: a stop lets a download run on for gunicorn's 60 s graceful timeout;
+    past that the worker is killed, and the log shows the start without an end). Sizes only, never contents."""
+    started, sent, whole = time.monotonic(), 0, False
+    logger.info("export %s started", fmt)
+    try:
+        for chunk in chunks:
+            sent += len(chunk)
+            yield chunk
+        whole = True
+    finally:
+        seconds = time.monotonic() - started
+        if whole:
+            logger.info("export %s sent: %d bytes in %.1f s", fmt, sent, seconds)
+        else:
+            logger.warning("export %s cut after %d bytes and %.1f s: the download did not finish", fmt, sent,
+                           seconds)
 
 
 def zip_stream(user) -> Iterator[bytes]:

@@ -140,3 +140,21 @@ def test_the_fast_contact_rows_are_the_declared_columns(alice):
         fast = [[cell(v) for v in row] for row in entry_rows(Contact, entry, alice.pk)]
     assert fast == declared and len(fast) == 2
     assert len(fast[0]) == len(entry.columns)
+
+
+def test_it_logs_an_export_cut_before_its_end_and_one_sent_whole(alice, alice_client, caplog):
+    """A download the client leaves or a stop cuts is in the log (its size, never its contents)."""
+    for i in range(30):
+        contact_create(owner=alice, first_name=f"Person{i}", last_name="Cutoff", emails=[f"p{i}@example.com"])
+    caplog.set_level("INFO", logger="lte.privacy.exports")
+    cut = alice_client.get("/app/your-data/export")
+    assert cut.status_code == 200
+    next(iter(cut.streaming_content))
+    cut.close()  # what the WSGI server does when the connection goes away mid-download
+    [warning] = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert warning.getMessage().startswith("export zip cut after ")
+    whole = alice_client.get("/app/your-data/export?format=vcard")
+    body = b"".join(whole.streaming_content)
+    whole.close()
+    assert f"export vcard sent: {len(body)} bytes" in caplog.text
+    assert "Cutoff" not in caplog.text and "example.com" not in caplog.text
