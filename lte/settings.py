@@ -426,7 +426,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"mask_secret_paths": {"()": "lte.lib.accesslog.MaskSecretPaths"}},  # reset/confirmation keys
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain",
+                            "filters": ["mask_secret_paths"]}},
     "root": {"handlers": ["stderr"], "level": envstr("LTE_LOG_LEVEL", "INFO")},
     "loggers": {"django.request": {"level": "ERROR"}, "django.security": {"level": "WARNING"}},
 }

@@ -2,11 +2,14 @@
 
 The password-reset link (/accounts/password/reset/key/<uidb36>-<key>/) and the email-confirmation link
 (/accounts/confirm-email/<key>/) carry their key in the path, and gunicorn prints the path: whoever reads the
-log could reset a password. `lte run` passes `--logger-class lte.lib.accesslog.AccessLogger`.
+log could reset a password. `lte run` passes `--logger-class lte.lib.accesslog.AccessLogger`; its error log
+("Error handling request /accounts/…") and Django's log ("Internal Server Error: /accounts/…", through
+settings.LOGGING) go through `MaskSecretPaths` too.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 
 from gunicorn.glogging import Logger
@@ -21,8 +24,25 @@ def mask_path(path: str) -> str:
     return SECRET_PATHS.sub(lambda match: match.group(1) + MASK, path)
 
 
+class MaskSecretPaths(logging.Filter):
+    """A logging filter: the record's message, once formatted, with the secret path segments masked."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_path(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        return True
+
+
 class AccessLogger(Logger):
-    """gunicorn's logger whose access-log atoms never hold a reset or confirmation key."""
+    """gunicorn's logger whose access-log atoms, and error-log lines, never hold a reset or confirmation key."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers:
+                handler.addFilter(MaskSecretPaths())
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)

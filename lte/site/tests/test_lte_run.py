@@ -3,6 +3,7 @@ worker restarted when it dies, an access log without the secrets that travel in 
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from lte.lib.accesslog import mask_path
+from lte.lib.accesslog import MaskSecretPaths, mask_path
 from lte.testing.server import LteServer, free_port, lte_command
 
 WAIT_SECONDS = 30
@@ -87,6 +88,15 @@ def test_it_masks_the_reset_and_confirmation_keys_in_a_path():
     assert mask_path(f"/accounts/password/reset/key/{RESET_KEY}/") == "/accounts/password/reset/key/…/"
     assert mask_path(f"/accounts/confirm-email/{CONFIRM_KEY}/") == "/accounts/confirm-email/…/"
     assert mask_path("/app/contacts/") == "/app/contacts/"
+
+
+def test_it_masks_the_keys_in_what_django_logs_about_a_request():
+    record = logging.LogRecord("django.request", logging.ERROR, __file__, 1, "Internal Server Error: %s",
+                               (f"/accounts/password/reset/key/{RESET_KEY}/",), None)
+    assert MaskSecretPaths().filter(record)
+    assert record.getMessage() == "Internal Server Error: /accounts/password/reset/key/…/"
+    handlers = logging.getLogger().handlers  # settings.LOGGING's, as every process of LTE has them
+    assert any(isinstance(f, MaskSecretPaths) for handler in handlers for f in handler.filters)
 
 
 @pytest.mark.slow
