@@ -125,6 +125,13 @@ def test_a_second_lte_run_and_a_restore_refuse_while_lte_runs_on_the_data_dir(se
 
 
 @pytest.mark.slow
+def test_it_gives_requests_in_flight_60_seconds_to_finish_when_it_stops(server):
+    web = child(server, "gunicorn")
+    command = Path(f"/proc/{web}/cmdline").read_bytes().split(b"\0")
+    assert command[command.index(b"--graceful-timeout") + 1] == b"60"  # an export download runs on that long
+
+
+@pytest.mark.slow
 def test_it_starts_the_job_worker_again_when_it_dies_and_keeps_serving(server):
     web, worker = child(server, "gunicorn"), child(server, "run_huey")
     assert web and worker
