@@ -48,7 +48,10 @@ for alias in ("default", "keystore"):
     with connections[alias].cursor() as cursor:
         cursor.execute("PRAGMA secure_delete")
         print("SECURE_DELETE", alias, cursor.fetchone()[0])
-account_delete_confirmed(user=User.objects.get(pk=seller.pk), password="pw-unused-1234")
+from django.test import RequestFactory
+request = RequestFactory().delete("/api/v1/me", REMOTE_ADDR="127.0.0.1")
+request.user = User.objects.get(pk=seller.pk)
+account_delete_confirmed(request, user=request.user, password="pw-unused-1234")
 assert not User.objects.filter(email="seller@example.com").exists()
 print("AFTER", files_with_the_names())
 """
