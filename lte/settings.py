@@ -83,12 +83,15 @@ def _key_store_holds_keys() -> bool:
     query = "SELECT EXISTS (SELECT 1 FROM vault_accountkey)"
     url = envstr("KEYSTORE_URL")
     if url:
+        url = url.replace("postgres://", "postgresql://", 1)
         try:
-            with psycopg.connect(url.replace("postgres://", "postgresql://", 1), connect_timeout=10) as pg:
+            with psycopg.connect(url, connect_timeout=10) as pg:
                 row = pg.execute(query).fetchone()
         except psycopg.errors.UndefinedTable:
             return False
         except psycopg.Error as exc:
+            if not _pg_database_exists(url):  # not created yet: a first start, nothing to lose
+                return False
             raise ImproperlyConfigured(f"master.key is missing and the key store can't be read to see whether "
                                        f"that is a first start: {type(exc).__name__}") from None
         return bool(row and row[0])
@@ -102,6 +105,18 @@ def _key_store_holds_keys() -> bool:
         return False
     finally:
         lite.close()
+
+
+def _pg_database_exists(url: str) -> bool:
+    """Whether the database of `url` exists on its server (asked of the server's `postgres` database); True
+    when even that can't be asked, so an unreachable server is never taken for an empty one."""
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    name = info.get("dbname")
+    try:
+        with psycopg.connect(psycopg.conninfo.make_conninfo(url, dbname="postgres"), connect_timeout=10) as pg:
+            return pg.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is not None
+    except psycopg.Error:
+        return True
 
 
 MASTER_KEYS = _load_master_keys()
