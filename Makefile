@@ -46,3 +46,14 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/crm_bench.py
 	$(BIN)/python bench/rights_bench.py
 	$(BIN)/python bench/import_bench.py
+
+# Load test (bench/loadtest/run.py): wrk against a real `lte run` on loopback; LOADTEST_CONTACTS=5000 for a quick run.
+# Installs wrk with apt-get when missing (as .ci/run installs chromium); not part of CI.
+.PHONY: loadtest
+loadtest: $(VENV)/.dev
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && apt-get install -y -qq wrk >/dev/null; \
+	  else echo "make loadtest needs wrk: sudo apt-get install wrk (Debian/Ubuntu) or brew install wrk (macOS)" >&2; \
+	    exit 1; fi; }
+	$(BIN)/python bench/loadtest/run.py

@@ -183,8 +183,8 @@ def database_size(server: LteServer) -> str:
     return f"{size / 1e6:.0f} MB"
 
 
-def tree_memory(pid: int) -> tuple[float, float, int]:
-    """(sum of RSS, sum of PSS, processes) in MB for `pid` and all its descendants, from /proc."""
+def tree_memory(pid: int) -> tuple[float, float, str]:
+    """(sum of RSS, sum of PSS) in MB for `pid` and all its descendants, from /proc, and RSS per process."""
     children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -198,14 +198,21 @@ def tree_memory(pid: int) -> tuple[float, float, int]:
         tree.append(current)
         todo += children.get(current, [])
     rss = pss = 0
-    for member in tree:
+    parts = []
+    for member in sorted(tree):
         try:
             rollup = Path(f"/proc/{member}/smaps_rollup").read_text()
+            argv = Path(f"/proc/{member}/cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        rss += int(re.search(r"^Rss:\s+(\d+)", rollup, re.M).group(1))
+        one = int(re.search(r"^Rss:\s+(\d+)", rollup, re.M).group(1))
+        rss += one
         pss += int(re.search(r"^Pss:\s+(\d+)", rollup, re.M).group(1))
-    return rss / 1024, pss / 1024, len(tree)
+        words = [w.decode(errors="replace") for w in argv if w]
+        role = ("huey" if "run_huey" in words else "gunicorn" if "gunicorn" in words
+                else "lte run" if "run" in words else Path(words[0]).name if words else "?")
+        parts.append(f"{role} {one / 1024:.0f}")
+    return rss / 1024, pss / 1024, ", ".join(parts)
 
 
 def probe(server: LteServer, datafile: Path) -> None:
@@ -262,14 +269,14 @@ def measure(server: LteServer, database: str, dataset: str) -> int:
     size = database_size(server)
     probe(server, datafile)
     time.sleep(IDLE_SECONDS)
-    rss, pss, processes = tree_memory(server.process.pid)
+    rss, pss, parts = tree_memory(server.process.pid)
     name = "PostgreSQL + Redis" if database == "postgresql" and os.environ.get("REDIS_URL") else database
     print(f"\n## {name}: {what}\n")
     print(f"- {machine()}")
     print(f"- seeded in {seed_seconds:.0f} s; database {size}; `lte run` = gunicorn (2 workers × 4 threads) + "
           f"huey; wrk -t1, {SECONDS} s per run, after a 3 s warm-up (mixed, 8 connections)")
-    print(f"- idle server after seeding ({processes} processes of the `lte run` tree): **RSS {rss:.0f} MB** "
-          f"(PSS {pss:.0f} MB; goal ≤ 300 MB)", flush=True)
+    print(f"- idle server after seeding, the `lte run` tree: **RSS {rss:.0f} MB** (PSS {pss:.0f} MB; goal ≤ 300 MB)"
+          f" — RSS MB by process: {parts}", flush=True)
     wrk(server, datafile, "mixed", 8, 3)
     print("\n| endpoint | conns | req/s | p50 ms | p99 ms | non-2xx | socket errors | 'database is locked' "
           "| load avg |")
@@ -290,12 +297,12 @@ def measure(server: LteServer, database: str, dataset: str) -> int:
             print(f"| {label} | {conns} | {r['rps']:.0f} | {r['p50_us'] / 1000:.1f} | {r['p99_us'] / 1000:.1f} "
                   f"| {non2xx} | {r['socket_errors']:.0f} | {locked} | {load} |", flush=True)
     time.sleep(IDLE_SECONDS)
-    rss_after, pss_after, processes = tree_memory(server.process.pid)
+    rss_after, pss_after, parts = tree_memory(server.process.pid)
     ok = not totals["r5xx"] and not totals["locked"]
     print(f"\n- {'no 5xx, no' if ok else '**5xx or'} 'database is locked'{'' if ok else '**'}: "
           f"{totals['non2xx']:.0f} non-2xx ({totals['r5xx']:.0f} 5xx), {totals['socket_errors']:.0f} socket "
           f"errors, {totals['locked']} 'database is locked' in the server log")
-    print(f"- idle server after the load ({processes} processes): RSS {rss_after:.0f} MB (PSS {pss_after:.0f} MB)")
+    print(f"- idle server after the load: RSS {rss_after:.0f} MB (PSS {pss_after:.0f} MB) — {parts}")
     print(f"- load average at the end: {loadavg()}", flush=True)
     return 0 if ok else 1
 
