@@ -174,7 +174,9 @@ def database_size(server: LteServer) -> str:
     from django.db import connection
 
     if connection.vendor == "sqlite":
-        size = sum(p.stat().st_size for p in server.data_dir.glob("lte.sqlite3*"))
+        main, wal = (server.data_dir / "lte.sqlite3"), (server.data_dir / "lte.sqlite3-wal")
+        return (f"{main.stat().st_size / 1e6:.0f} MB"
+                + (f" (+ WAL {wal.stat().st_size / 1e6:.0f} MB)" if wal.exists() else ""))
     else:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_database_size(current_database())")
