@@ -74,7 +74,8 @@ class ContactOut(Schema):
 
     @staticmethod
     def resolve_tags(contact: Contact) -> list[str]:
-        return sorted(t.name for t in contact.tags.all())
+        names = getattr(contact, "tag_names", None)  # a list page brings them in one query
+        return names if names is not None else sorted(t.name for t in contact.tags.all())
 
 
 class ContactIn(Strict):

@@ -67,6 +67,7 @@ def owner_without_own_index() -> models.ForeignKey:
 
 class Contact(Owned):
     owner = owner_without_own_index()
+    tag_names: list[str]  # not a column: a list page's tags, in one query (lte.crm.queries.with_tag_names)
     first_name = models.CharField(max_length=NAME_MAX, blank=True, default="")
     last_name = models.CharField(max_length=NAME_MAX, blank=True, default="")
     # The organisation stays plaintext like the names (lists show it next to them); what else a card holds

@@ -210,6 +210,18 @@ def _decode_cursor(cursor: str, sort: str) -> tuple:
     return value, pk
 
 
+def with_tag_names(rows: list[Contact]) -> list[Contact]:
+    """Each contact's tag names, sorted, as `tag_names`: one query for the page (Django's prefetch of a
+    many-to-many clones a queryset per contact, which measured half of a 50-row page's time)."""
+    names: dict = {row.pk: [] for row in rows}
+    through = Contact.tags.through.objects.filter(contact_id__in=list(names)).values_list("contact_id", "tag__name")
+    for contact_id, name in through:
+        names[contact_id].append(name)
+    for row in rows:
+        row.tag_names = sorted(names[row.pk])
+    return rows
+
+
 def page(owner, *, q: str = "", tag: str = "", stage: str = "", sort: str = "name", limit: int = 50,
          offset: int = 0, cursor: str | None = None, with_count: bool = True) -> Page:
     if sort not in SORTS:
@@ -218,7 +230,7 @@ def page(owner, *, q: str = "", tag: str = "", stage: str = "", sort: str = "nam
     count = query.count() if with_count else None
     order = SORTS[sort]
     ordering = ([F(order[0][1:]).desc(nulls_last=True), order[1]] if sort == "-last_contacted" else list(order))
-    query = query.select_related("stage").prefetch_related("tags").order_by(*ordering)
+    query = query.select_related("stage").order_by(*ordering)
     if cursor:
         value, pk = _decode_cursor(cursor, sort)
         field = order[0].lstrip("-")
@@ -234,12 +246,12 @@ def page(owner, *, q: str = "", tag: str = "", stage: str = "", sort: str = "nam
     elif offset > 500:
         # Deep offsets walk the (owner, sort key, id) index for ids only, then fetch one page of rows.
         ids = list(query.values_list("pk", flat=True)[offset: offset + limit + 1])
-        found = {c.pk: c for c in Contact.objects.filter(pk__in=ids).select_related("stage").prefetch_related("tags")}
+        found = {c.pk: c for c in Contact.objects.filter(pk__in=ids).select_related("stage")}
         rows = [found[pk] for pk in ids if pk in found]
     else:
         rows = list(query[offset: offset + limit + 1])
     more = len(rows) > limit
-    rows = rows[:limit]
+    rows = with_tag_names(rows[:limit])
     return Page(rows, count, _encode_cursor(rows[-1], sort) if more and rows else None)
 
 

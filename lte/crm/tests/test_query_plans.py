@@ -150,3 +150,24 @@ def test_the_api_cursor_pages_read_only_through_indexes(book, alice):
 def test_the_check_catches_a_full_read(sql):
     """The detector itself, on this database."""
     assert full_reads(plan_of(sql)) != []
+
+
+def queries_of(do) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert do().status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_a_list_page_costs_the_same_queries_for_5_contacts_or_50(alice, bob):
+    """No query per row (tags, stage): the page's cost doesn't grow with its length."""
+    seed(alice, 5)
+    api, web = bearer_client(alice), Client()
+    web.force_login(alice)
+    api.get("/api/v1/contacts"), web.get("/app/contacts/")  # first requests note their session/token use
+    few = (queries_of(lambda: api.get("/api/v1/contacts?limit=50")), queries_of(lambda: web.get("/app/contacts/")))
+    seed(alice, 45)
+    many = (queries_of(lambda: api.get("/api/v1/contacts?limit=50")), queries_of(lambda: web.get("/app/contacts/")))
+    assert many == few
+    body = api.get("/api/v1/contacts?limit=50").json()
+    assert len(body["items"]) == 50 and all(item["tags"] == ["vip"] for item in body["items"])
+    assert web.get("/app/contacts/").content.decode().count('<span class="tag" dir="auto">vip</span>') == 50
