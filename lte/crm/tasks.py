@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task
 
@@ -48,5 +48,6 @@ def requeue_interrupted_imports() -> int:
             logger.info("import %s was interrupted (the worker stopped): queued again", job_id)
             import_contacts(str(job_id))
     finally:
-        close_old_connections()
+        if not connection.in_atomic_block:  # the thread's connection goes, never from under a caller's transaction
+            close_old_connections()
     return len(interrupted)
