@@ -34,7 +34,7 @@ from django.conf import settings
 from django.db import connections
 
 from lte.backups.stream import BackupError, decrypt_stream, encrypt_stream, read_header
-from lte.vault.keys import key_cache
+from lte.vault.keys import key_cache, tombstoned_ids
 from lte.vault.models import AccountIndexKey, AccountKey, Tombstone
 
 DATA, KEYS = "data", "keys"
@@ -320,13 +320,9 @@ def register_accounts_remover(remover: AccountsRemover) -> None:
     _accounts_remover[:] = [remover]
 
 
-def _tombstoned_ids() -> list[uuid.UUID]:
-    return list(Tombstone.objects.using("keystore").values_list("owner_id", flat=True))
-
-
 def _replay_tombstones(alias: str) -> int:
     """Deletes, in a restored data database, every account the live key store says was deleted."""
-    ids = _tombstoned_ids()
+    ids = tombstoned_ids()
     if not ids:
         return 0
     if not _accounts_remover:
@@ -416,7 +412,7 @@ def restore(backup_path: Path) -> dict[str, Any]:
     if header.get("vendor") != connections[alias].vendor:
         raise BackupError(f"this is a {header.get('vendor')} backup; the configured database is "
                           f"{connections[alias].vendor}")
-    tombstones = _tombstoned_ids()
+    tombstones = tombstoned_ids()
     if connections[alias].vendor == "sqlite":
         live = Path(db["NAME"])
         fresh = live.with_name(f"{live.name}.restore-{uuid.uuid4().hex[:8]}")

@@ -37,8 +37,8 @@ from lte.backups.engine import register_accounts_remover
 from lte.lib.emails import send_account_deleted
 from lte.lib.mail import purge_outbox_for
 from lte.privacy import registry
-from lte.vault.keys import KEYSTORE, destroy_account_keys, record_tombstone
-from lte.vault.models import AccountIndexKey, AccountKey, Tombstone
+from lte.vault.keys import KEYSTORE, destroy_account_keys, record_tombstone, tombstoned_ids
+from lte.vault.models import AccountIndexKey, AccountKey
 
 logger = logging.getLogger("lte.privacy.deletion")
 
@@ -193,7 +193,7 @@ def empty_the_write_ahead_logs() -> None:
 def interrupted_deletions_finish() -> int:
     """Accounts with a tombstone lose what is left of them: their rows and sessions, then their keys.
     Returns the rows deleted (0 when no deletion was interrupted)."""
-    ids = list(Tombstone.objects.using(KEYSTORE).values_list("owner_id", flat=True))
+    ids = tombstoned_ids()
     users = list(User.objects.filter(pk__in=ids).only("pk"))
     deleted = _erase(users) if users else 0
     with_keys = set(AccountKey.objects.using(KEYSTORE).filter(owner_id__in=ids).values_list("owner_id", flat=True))

@@ -156,12 +156,17 @@ def destroy_account_keys(owner_id: uuid.UUID | str) -> None:
     with transaction.atomic(using=KEYSTORE):
         AccountKey.objects.using(KEYSTORE).filter(owner_id=owner_id).delete()
         AccountIndexKey.objects.using(KEYSTORE).filter(owner_id=owner_id).delete()
-        Tombstone.objects.using(KEYSTORE).get_or_create(owner_id=owner_id)
+        record_tombstone(owner_id)
     key_cache.evict(owner_id)
 
 
 def record_tombstone(owner_id: uuid.UUID | str) -> None:
     Tombstone.objects.using(KEYSTORE).get_or_create(owner_id=uuid.UUID(str(owner_id)))
+
+
+def tombstoned_ids() -> list[uuid.UUID]:
+    """Every account whose deletion has begun, by the live key store."""
+    return list(Tombstone.objects.using(KEYSTORE).values_list("owner_id", flat=True))
 
 
 def is_tombstoned(owner_id: uuid.UUID | str) -> bool:
