@@ -245,7 +245,7 @@ def contact_create_many(*, owner, contacts: list[Contact], tags: list[list[str]]
         note_rows += [Note(owner_id=contact.owner_id, contact=contact, body=body) for body in bodies]
         if reminders and contact.stage is not None and contact.stage.slug == CUSTOMER_STAGE \
                 and contact.reorder_every_days:
-            followups.append(reorder_reminder(contact))
+            followups.append(reorder_reminder(contact, owner=owner))
     bulk.insert_instances(Contact, contacts)
     bulk.insert_rows(ContactToken, ["id", "owner", "contact", "token"], token_rows, ready=True)
     bulk.insert_rows(ContactLookup, ["id", "owner", "contact", "kind", "digest"], lookup_rows, ready=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -11,25 +11,31 @@ from django.utils import timezone
 from lte.crm.models import Contact, FollowUp
 from lte.crm.services.activity import activity_add
 from lte.crm.services.normalise import UNSET, aware, clean_text
+from lte.lib.zones import day_start, today_for
 
 MAX_TITLE = 200
+REORDER_HOUR = 9  # a reorder reminder falls due at 09:00 where the seller is
 
 
-def reorder_reminder(contact: Contact) -> FollowUp:
-    """The reminder a customer with a reorder interval gets (not saved)."""
+def reorder_reminder(contact: Contact, *, owner, since: date | None = None) -> FollowUp:
+    """The reminder a customer with a reorder interval gets (not saved): the interval counted in days from
+    `since` (the last reorder done), else from the day they became a customer, else from today — due at
+    REORDER_HOUR on that day in the seller's timezone, never at the minute the contact happened to be saved."""
     if contact.reorder_every_days is None:
         raise ValueError("a reorder reminder needs the contact's reorder interval")
+    start = since or contact.customer_since or today_for(owner)
+    due = start + timedelta(days=contact.reorder_every_days)
     return FollowUp(owner_id=contact.owner_id, contact=contact, kind=FollowUp.Kind.REORDER, title="Time to reorder?",
-                    due_at=timezone.now() + timedelta(days=contact.reorder_every_days))
+                    due_at=day_start(owner, due) + timedelta(hours=REORDER_HOUR))
 
 
-def schedule_reorder(contact: Contact) -> FollowUp | None:
+def schedule_reorder(contact: Contact, *, since: date | None = None) -> FollowUp | None:
     """A customer with a reorder interval always has one open reorder reminder."""
     if not contact.reorder_every_days:
         return None
     if FollowUp.objects.filter(contact=contact, kind=FollowUp.Kind.REORDER, done_at__isnull=True).exists():
         return None
-    reminder = reorder_reminder(contact)
+    reminder = reorder_reminder(contact, owner=contact.owner, since=since)
     reminder.save()
     return reminder
 
@@ -58,7 +64,7 @@ def followup_update(*, owner, followup_id, title: Any = UNSET, due_at: Any = UNS
             activity_add(owner=owner, follow_ups=1)
             if followup.kind == FollowUp.Kind.REORDER:
                 followup.save()
-                schedule_reorder(followup.contact)
+                schedule_reorder(followup.contact, since=today_for(owner))
                 return followup
         elif not done:
             followup.done_at = None

@@ -17,6 +17,7 @@ from lte.crm.services.contacts import contact_create
 from lte.crm.services.duplicates import find_duplicates
 from lte.crm.services.messages import message_log
 from lte.crm.services.stages import stage_rename
+from lte.lib.zones import today_for, zone_for
 from lte.testing.helpers import bearer_client, make_user
 
 API = "/api/v1"
@@ -588,7 +589,7 @@ def test_it_schedules_a_reorder_reminder_when_a_contact_becomes_a_customer(api, 
     assert patch(api, f"/contacts/{contact}", {"stage": "customer"}).status_code == 200
     reorders = open_reorders(alice, contact)
     assert len(reorders) == 1
-    assert abs(reorders[0].due_at - (timezone.now() + timedelta(days=30))) < timedelta(minutes=5)
+    assert reorders[0].due_at == reorder_due(alice, days=30)
     listed = [f for f in get(api, "/followups", due="upcoming").json() if f["contact_id"] == contact]
     assert [f["id"] for f in listed] == [str(reorders[0].pk)]
     assert patch(api, f"/contacts/{contact}", {"stage": "customer", "first_name": "Ana B"}).status_code == 200
@@ -601,7 +602,24 @@ def test_it_schedules_the_next_reorder_when_one_is_done(api, alice):
     assert patch(api, f"/followups/{first.pk}", {"done": True}).json()["done"] is True
     (second,) = open_reorders(alice, contact)
     assert second.pk != first.pk
-    assert abs(second.due_at - (timezone.now() + timedelta(days=14))) < timedelta(minutes=5)
+    assert second.due_at == reorder_due(alice, days=14)
+
+
+def reorder_due(user, *, days: int, since: date | None = None) -> datetime:
+    """09:00 in the seller's timezone, `days` after `since` (today there by default)."""
+    day = (since or today_for(user)) + timedelta(days=days)
+    return datetime(day.year, day.month, day.day, 9, tzinfo=zone_for(user))
+
+
+@time_machine.travel(datetime(2026, 12, 1, 3, 31, tzinfo=UTC), tick=False)  # 21:31 on 30 Nov in Chicago
+def test_it_counts_a_reorder_from_the_day_they_became_a_customer_not_the_minute_saved(api, alice):
+    alice.timezone = "America/Chicago"
+    alice.save(update_fields=["timezone"])
+    contact = new_contact(api, first_name="Ana", stage="customer", customer_since="2026-11-01",
+                          reorder_every_days=30)["id"]
+    (reorder,) = open_reorders(alice, contact)
+    assert reorder.due_at == datetime(2026, 12, 1, 15, 0, tzinfo=UTC)  # 1 Dec, 09:00 in Chicago
+    assert [f["id"] for f in get(api, "/followups", due="today").json()] == []  # still 30 Nov there
 
 
 def test_a_customer_without_a_reorder_interval_gets_no_reminder(api, alice):
