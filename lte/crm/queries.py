@@ -12,8 +12,9 @@ import base64
 import contextlib
 import json
 import re
+from calendar import isleap
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q, QuerySet
@@ -270,3 +271,39 @@ def followups(owner, due: str = "") -> QuerySet:
         return query
     raise ValidationError({"due": "is today, overdue or upcoming."})
 
+
+
+def birthday_falls_on(birthday: date, day: date) -> bool:
+    """Whether a birthday (with or without its year) is celebrated on `day`: 29 February is kept on
+    28 February in a year without one, every time."""
+    if (birthday.month, birthday.day) == (day.month, day.day):
+        return True
+    return (birthday.month, birthday.day) == (2, 29) and (day.month, day.day) == (2, 28) and not isleap(day.year)
+
+
+def birthdays_on(owner, day: date) -> list[Contact]:
+    """The contacts whose birthday is on `day`, by name. Birthdays are sealed, so the ones the account holds
+    are opened here, one column without model instances; then the few matching contacts are read whole."""
+    field = Contact._meta.get_field("birthday")
+    sealed = Contact.objects.owned_by(owner).filter(birthday__isnull=False).values_list("pk", "birthday")
+    with acting_for(owner.pk):
+        matching = [pk for pk, token in sealed.iterator(chunk_size=2000)
+                    if (value := open_raw(field, pk=pk, owner_id=owner.pk, token=token))
+                    and birthday_falls_on(value, day)]
+    found = Contact.objects.owned_by(owner).filter(pk__in=matching).select_related("stage").order_by("sort_name", "id")
+    return with_tag_names(list(found))
+
+
+def today(owner) -> dict[str, list]:
+    """GET /today: open follow-ups due today and overdue (reorder reminders apart, in `reorders`: those due by
+    the end of today), and today's birthdays — all in the seller's timezone."""
+    open_followups = followups(owner).order_by("due_at", "id")
+    start = day_start(owner, today_for(owner))
+    end = start + timedelta(days=1)
+    reorder = FollowUp.Kind.REORDER
+    return {
+        "due": list(open_followups.filter(due_at__gte=start, due_at__lt=end).exclude(kind=reorder)[:500]),
+        "overdue": list(open_followups.filter(due_at__lt=start).exclude(kind=reorder)[:500]),
+        "birthdays": birthdays_on(owner, today_for(owner)),
+        "reorders": list(open_followups.filter(due_at__lt=end, kind=reorder)[:500]),
+    }
