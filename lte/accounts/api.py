@@ -55,7 +55,13 @@ class MeOut(Schema):
     currency: str
     timezone: str
     country: str | None = Field(description="ISO 3166-1 alpha-2, or null when not set")
+    daily_digest: bool = Field(description="a morning email with today's counts (never a contact's name)")
+    plan: str = Field(description="free, pro or leader; free while billing is off (every feature free)")
     created_at: datetime
+
+    @staticmethod
+    def resolve_plan(user: User) -> str:
+        return "free"  # no billing on this server yet: every feature is free (CONTRACT.md, Billing)
 
     @staticmethod
     def resolve_country(user: User) -> str | None:
@@ -68,6 +74,9 @@ class MePatch(Strict):
     currency: str | None = Field(default=None, max_length=3)
     timezone: str | None = Field(default=None, max_length=64)
     country: str | None = Field(default=None, min_length=2, max_length=2, description="ISO 3166-1 alpha-2, or null")
+    daily_digest: bool | None = None
+    digest_hour: int | None = Field(default=None, ge=0, le=23, description="the hour (0-23, the user's timezone) "
+                                    "the digest goes out; 8 unless set (shown in /me/data's preferences)")
 
 
 API_FIELD = {"password1": "password"}  # the form's field names as the API calls them
@@ -169,6 +178,8 @@ def me_update(request: AuthenticatedHttpRequest, payload: MePatch):
             currency=data.get("currency"),
             timezone_name=data.get("timezone"),
             country=data.get("country"),
+            daily_digest=data.get("daily_digest"),
+            digest_hour=data.get("digest_hour"),
         )
     except DjangoValidationError as exc:
         return Status(400, {"detail": exc.message_dict})

@@ -44,6 +44,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     currency = models.CharField(max_length=3, default="USD")
     timezone = models.CharField(max_length=64, default="UTC")
     country = models.CharField(max_length=2, blank=True, default="")
+    # The daily digest (counts only, never a contact): asked for or not, the hour it goes out in the user's
+    # timezone, and the day (there) the last one went, so that a day never gets two.
+    daily_digest = models.BooleanField(default=False)
+    digest_hour = models.PositiveSmallIntegerField(default=8)
+    digest_sent_on = models.DateField(null=True, blank=True)
     # We keep only the attestation that the person is 18 or older, never a birth date.
     adult_confirmed_at = models.DateTimeField(null=True, blank=True)
     is_active = models.BooleanField(default=True)

@@ -68,6 +68,8 @@ def user_update(
     currency: str | None = None,
     timezone_name: str | None = None,
     country: str | None = None,
+    daily_digest: bool | None = None,
+    digest_hour: int | None = None,
 ) -> User:
     """Changes the profile and preferences; raises ValidationError naming each bad field.
 
@@ -111,6 +113,15 @@ def user_update(
         else:
             user.country = country
             fields.append("country")
+    if daily_digest is not None:
+        user.daily_digest = bool(daily_digest)
+        fields.append("daily_digest")
+    if digest_hour is not None:
+        if not isinstance(digest_hour, int) or isinstance(digest_hour, bool) or not 0 <= digest_hour <= 23:
+            errors["digest_hour"] = _("The digest's hour is a whole hour from 0 to 23.")
+        else:
+            user.digest_hour = digest_hour
+            fields.append("digest_hour")
     if errors:
         raise ValidationError(errors)
     if fields:

@@ -14,6 +14,7 @@ from django.db import close_old_connections, connection
 from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task
 
+from lte.crm.digest import digests_send_due
 from lte.crm.imports.jobs import import_contacts, import_housekeeping, import_interrupted
 
 logger = logging.getLogger("lte.crm.tasks")
@@ -27,6 +28,12 @@ def imports_housekeeping() -> int:
         logger.info("import %s made no progress in 10 minutes: queued again", job_id)
         import_contacts(str(job_id))
     return len(stalled)
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def daily_digests() -> int:
+    """Sends the daily digests that fell due (each seller's hour in their timezone); never one twice a day."""
+    return digests_send_due()
 
 
 _requeued_at_start = threading.Event()

@@ -22,3 +22,10 @@ def send_staff_access_notice(*, email: str, name: str, language: str, action: st
 
 def send_account_deleted(*, email: str, name: str, language: str = "en") -> None:
     _send("account_deleted", email, {"name": name}, language)
+
+
+def send_daily_digest(*, email: str, name: str, language: str, due: int, overdue: int, birthdays: int,
+                      reorders: int) -> None:
+    """Counts only: the digest never names a contact or carries a note, a message or a follow-up's title."""
+    _send("daily_digest", email, {"name": name, "due": due, "overdue": overdue, "birthdays": birthdays,
+                                  "reorders": reorders}, language)

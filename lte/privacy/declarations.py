@@ -56,6 +56,8 @@ def declare() -> None:
         columns=(("id", lambda u: u.pk), ("name", lambda u: u.name), ("email", lambda u: u.email),
                  ("language", lambda u: u.language), ("currency", lambda u: u.currency),
                  ("timezone", lambda u: u.timezone), ("country", lambda u: u.country),
+                 ("daily_digest", lambda u: u.daily_digest), ("digest_hour", lambda u: u.digest_hour),
+                 ("digest_sent_on", lambda u: _date(u.digest_sent_on)),
                  ("adult_confirmed_at", lambda u: _date(u.adult_confirmed_at)),
                  ("created_at", lambda u: _date(u.created_at)), ("last_login", lambda u: _date(u.last_login))),
         correct="Settings → Profile, Email and Preferences", delete="deleted when you delete your account"))

@@ -39,7 +39,8 @@ def your_data(user: User) -> dict:
                     "adult_confirmed_at": _iso(user.adult_confirmed_at),
                     "two_factor": is_mfa_enabled(user)},
         "preferences": {"language": user.language, "currency": user.currency, "timezone": user.timezone,
-                        "country": user.country},
+                        "country": user.country, "daily_digest": user.daily_digest,
+                        "digest_hour": user.digest_hour, "digest_sent_on": _iso(user.digest_sent_on)},
         "logins_and_devices": {
             "sessions": [{"started_at": _iso(s.created_at), "last_seen_at": _iso(s.last_seen_at), "ip": s.ip,
                           "browser": s.user_agent, "country": s.data.get("country", "")} for s in sessions],

@@ -13,7 +13,9 @@ from lte.testing.helpers import PASSWORD, bearer
 
 ME = "/api/v1/me"
 TOKEN = "/api/v1/auth/token"
-ME_FIELDS = {"id", "name", "email", "language", "currency", "timezone", "country", "created_at"}
+# The contract's fields, and daily_digest (issue 14: "daily_digest in /me").
+ME_FIELDS = {"id", "name", "email", "language", "currency", "timezone", "country", "plan", "daily_digest",
+             "created_at"}
 PROFILE = ("name", "email", "language", "currency", "timezone", "country", "is_staff", "is_superuser", "password")
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
@@ -69,6 +71,8 @@ def test_it_shows_exactly_the_contract_fields(client, alice, alice_token):
         "currency": alice.currency,
         "timezone": alice.timezone,
         "country": None,  # not set yet: null, never ""
+        "plan": "free",  # billing is off on this server: every feature is free
+        "daily_digest": False,  # opt-in
         "created_at": body["created_at"],
     }
     created_at = datetime.fromisoformat(body["created_at"].replace("Z", "+00:00"))
