@@ -78,10 +78,15 @@ class PreferencesForm(forms.ModelForm):
     country = CountryField()
     theme = forms.ChoiceField(label=_("Theme"), choices=[("auto", _("Like my device")),
                                                         ("light", _("Light")), ("dark", _("Dark"))])
+    daily_digest = forms.BooleanField(
+        label=_("Email me each morning how many follow-ups, birthdays and reorders I have today"), required=False,
+        help_text=_("Counts only: no contact's name, note or message is ever in the email."))
+    digest_hour = forms.TypedChoiceField(label=_("Send it at"), coerce=int, required=False, empty_value=None,
+                                         choices=[(hour, f"{hour:02d}:00") for hour in range(24)])
 
     class Meta:
         model = User
-        fields = ["language", "currency", "timezone", "country"]
+        fields = ["language", "currency", "timezone", "country", "daily_digest", "digest_hour"]
 
     def clean_timezone(self) -> str:
         value = self.cleaned_data["timezone"].strip()

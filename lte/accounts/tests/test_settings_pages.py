@@ -78,3 +78,20 @@ def test_signup_detects_language_and_country_currency(client, settings):
                 HTTP_ACCEPT_LANGUAGE="es-ES,es;q=0.9,en;q=0.5", HTTP_CF_IPCOUNTRY="ES")
     user = User.objects.get(email="mar@example.com")
     assert (user.language, user.country, user.currency, user.timezone) == ("es", "ES", "EUR", "Europe/Madrid")
+
+
+def test_the_daily_digest_is_turned_on_at_an_hour_and_off_again(alice_client, alice):
+    prefs = {"language": "en", "currency": "USD", "timezone": "America/Chicago", "theme": "auto"}
+    page = alice_client.get("/app/settings/preferences").content.decode()
+    assert 'name="daily_digest"' in page and 'name="digest_hour"' in page and "Counts only" in page
+    response = alice_client.post("/app/settings/preferences", {**prefs, "daily_digest": "on", "digest_hour": "7"})
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert (alice.daily_digest, alice.digest_hour) == (True, 7)
+    refused = alice_client.post("/app/settings/preferences", {**prefs, "daily_digest": "on", "digest_hour": "25"})
+    assert refused.status_code == 200
+    alice.refresh_from_db()
+    assert alice.digest_hour == 7
+    assert alice_client.post("/app/settings/preferences", prefs).status_code == 302  # the box unticked
+    alice.refresh_from_db()
+    assert (alice.daily_digest, alice.digest_hour) == (False, 7)

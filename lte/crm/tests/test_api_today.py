@@ -171,3 +171,14 @@ def test_it_lists_reorders_due_apart_from_the_other_followups(alice, alice_api):
 def test_it_needs_a_signed_in_caller(db):
     assert Client().get(API + "/today").status_code == 401
     assert Client().get(API + "/templates").status_code == 401
+
+
+@time_machine.travel(datetime(2027, 7, 19, 14, 0, tzinfo=UTC), tick=False)
+def test_the_home_screen_shows_todays_birthdays(alice, alice_api):
+    ana = created(alice_api, "/contacts", {"first_name": "Ana", "last_name": "Birthday", "birthday": "--07-19"})
+    created(alice_api, "/contacts", {"first_name": "Cruz", "last_name": "Tomorrow", "birthday": "1980-07-20"})
+    web = Client()
+    web.force_login(alice)
+    page = web.get("/app/").content.decode()
+    assert "Birthdays today" in page and f"/app/contacts/{ana['id']}/" in page
+    assert "Ana Birthday" in page and "Cruz Tomorrow" not in page

@@ -56,6 +56,7 @@ def today_context(request: HttpRequest) -> dict[str, Any]:
         "overdue_followups": list(overdue[:FOLLOWUP_ROWS]),
         "overdue_count": overdue.count(),
         "upcoming_followups": list(upcoming[:FOLLOWUP_ROWS]),
+        "birthdays": queries.birthdays_on(user, today_for(user))[:FOLLOWUP_ROWS],
         "quick_form": QuickContactForm(),
         "here": request.get_full_path(),
         "now": timezone.now(),
