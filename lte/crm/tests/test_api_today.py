@@ -13,7 +13,7 @@ from django.test import Client
 from lte.crm.birthdays import yearless
 from lte.crm.models import MessageTemplate
 from lte.crm.queries import birthday_falls_on
-from lte.testing.helpers import bearer_client, make_user
+from lte.testing.helpers import make_user
 
 API = "/api/v1"
 TEMPLATE_FIELDS = {"id", "name", "channel", "subject", "body"}
@@ -30,23 +30,13 @@ def created(client: Client, path: str, data) -> dict:
 
 
 @pytest.fixture
-def alice(db):
+def alice(db):  # the shared cast's alice, in Chicago: "today" starts at 06:00 UTC there
     return make_user("alice@example.com", name="Alice", timezone="America/Chicago")
 
 
 @pytest.fixture
-def bob(db):
-    return make_user("bob@example.com", name="Bob")
-
-
-@pytest.fixture
-def alice_api(alice) -> Client:
-    return bearer_client(alice)
-
-
-@pytest.fixture
-def bob_api(bob) -> Client:
-    return bearer_client(bob)
+def alice_api(api) -> Client:
+    return api  # the shared fixture's bearer client, for the alice above
 
 
 # --- /templates ---------------------------------------------------------------------------------------------
