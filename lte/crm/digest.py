@@ -10,7 +10,6 @@ and a send that fails rolls the claim back for the next run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
@@ -20,26 +19,13 @@ from django.utils import timezone
 
 from lte.crm import queries
 from lte.lib.emails import send_daily_digest
-from lte.lib.zones import day_start, zone_for
+from lte.lib.zones import day_start, today_for, zone_for
 
 
-@dataclass(frozen=True)
-class DigestCounts:
-    due: int
-    overdue: int
-    birthdays: int
-    reorders: int
-
-    @property
-    def anything(self) -> bool:
-        return any((self.due, self.overdue, self.birthdays, self.reorders))
-
-
-def digest_counts(user) -> DigestCounts:
-    """How many of each kind /today lists for the user now: numbers only."""
-    today = queries.today(user)
-    return DigestCounts(due=len(today["due"]), overdue=len(today["overdue"]), birthdays=len(today["birthdays"]),
-                        reorders=len(today["reorders"]))
+def digest_counts(user) -> dict[str, int]:
+    """How many of each kind /today holds for the user now, uncapped: numbers only."""
+    counts = {name: query.count() for name, query in queries.today_followups(user).items()}
+    return {**counts, "birthdays": len(queries.birthday_ids(user, today_for(user)))}
 
 
 def digest_is_due(user, now: datetime) -> bool:
@@ -61,11 +47,9 @@ def digest_send(user, now: datetime | None = None) -> bool:
                    .update(digest_sent_on=day))
         if not claimed:
             return False
-        counts = digest_counts(user)
         # Sent inside the claim's transaction: an email that can't be handed over undoes the claim, and the
         # next run tries again; only one transaction can claim the day.
-        send_daily_digest(email=user.email, name=user.name, language=user.language, due=counts.due,
-                          overdue=counts.overdue, birthdays=counts.birthdays, reorders=counts.reorders)
+        send_daily_digest(email=user.email, name=user.name, language=user.language, **digest_counts(user))
     user.digest_sent_on = day
     return True
 
@@ -78,6 +62,3 @@ def digests_send_due(now: datetime | None = None) -> int:
         if digest_send(user, now):
             sent += 1
     return sent
-
-
-

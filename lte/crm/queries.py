@@ -281,29 +281,35 @@ def birthday_falls_on(birthday: date, day: date) -> bool:
     return (birthday.month, birthday.day) == (2, 29) and (day.month, day.day) == (2, 28) and not isleap(day.year)
 
 
-def birthdays_on(owner, day: date) -> list[Contact]:
-    """The contacts whose birthday is on `day`, by name. Birthdays are sealed, so the ones the account holds
-    are opened here, one column without model instances; then the few matching contacts are read whole."""
+def birthday_ids(owner, day: date) -> list:
+    """Ids of the contacts whose birthday is on `day`. Birthdays are sealed, so the ones the account holds are
+    opened here, one column without model instances."""
     field = Contact._meta.get_field("birthday")
     sealed = Contact.objects.owned_by(owner).filter(birthday__isnull=False).values_list("pk", "birthday")
     with acting_for(owner.pk):
-        matching = [pk for pk, token in sealed.iterator(chunk_size=2000)
-                    if (value := open_raw(field, pk=pk, owner_id=owner.pk, token=token))
-                    and birthday_falls_on(value, day)]
-    found = Contact.objects.owned_by(owner).filter(pk__in=matching).select_related("stage").order_by("sort_name", "id")
+        return [pk for pk, token in sealed.iterator(chunk_size=2000)
+                if (value := open_raw(field, pk=pk, owner_id=owner.pk, token=token)) and birthday_falls_on(value, day)]
+
+
+def birthdays_on(owner, day: date) -> list[Contact]:
+    """The contacts whose birthday is on `day`, by name, read whole."""
+    found = (Contact.objects.owned_by(owner).filter(pk__in=birthday_ids(owner, day)).select_related("stage")
+             .order_by("sort_name", "id"))
     return with_tag_names(list(found))
 
 
-def today(owner) -> dict[str, list]:
-    """GET /today: open follow-ups due today and overdue (reorder reminders apart, in `reorders`: those due by
-    the end of today), and today's birthdays — all in the seller's timezone."""
-    open_followups = followups(owner).order_by("due_at", "id")
-    start = day_start(owner, today_for(owner))
-    end = start + timedelta(days=1)
+def today_followups(owner) -> dict[str, QuerySet]:
+    """The open follow-ups of the seller's today: `due` today and `overdue`, reorder reminders apart in
+    `reorders` (those due by the end of today). GET /today lists them; the daily digest counts them."""
     reorder = FollowUp.Kind.REORDER
-    return {
-        "due": list(open_followups.filter(due_at__gte=start, due_at__lt=end).exclude(kind=reorder)[:500]),
-        "overdue": list(open_followups.filter(due_at__lt=start).exclude(kind=reorder)[:500]),
-        "birthdays": birthdays_on(owner, today_for(owner)),
-        "reorders": list(open_followups.filter(due_at__lt=end, kind=reorder)[:500]),
-    }
+    due, overdue = followups(owner, "today"), followups(owner, "overdue")
+    return {"due": due.exclude(kind=reorder), "overdue": overdue.exclude(kind=reorder),
+            "reorders": (due | overdue).filter(kind=reorder)}
+
+
+def today(owner) -> dict[str, list]:
+    """GET /today: today_followups (the first 500 of each, by due time) and today's birthdays, in the seller's
+    timezone."""
+    lists: dict[str, list] = {name: list(query.order_by("due_at", "id")[:500])
+                              for name, query in today_followups(owner).items()}
+    return {**lists, "birthdays": birthdays_on(owner, today_for(owner))}

@@ -96,3 +96,17 @@ def test_the_api_turns_it_on_and_sets_its_hour(db):
         assert refused.status_code in (400, 422), bad
     user.refresh_from_db()
     assert (user.daily_digest, user.digest_hour) == (True, 7)
+
+
+def test_it_counts_each_kind_apart_and_a_reorder_once(seller):
+    with time_machine.travel(MORNING - timedelta(days=40), tick=False):
+        customer = contact_create(owner=seller, first_name="Carla", stage="customer", reorder_every_days=30)
+    other = contact_create(owner=seller, first_name="Dan")
+    for days in (1, 2, 3):
+        followup_create(owner=seller, contact_id=other.pk, title="late", due_at=MORNING - timedelta(days=days))
+    with time_machine.travel(MORNING, tick=False):
+        assert digests_send_due() == 1
+    (digest,) = digests_to("ana@example.com")
+    assert "0 follow-ups due today" in digest and "3 overdue" in digest and "1 reorder due" in digest
+    assert "0 birthdays" in digest
+    assert customer.first_name not in digest
