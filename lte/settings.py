@@ -404,6 +404,11 @@ if POSTMARK_SERVER_TOKEN:
 else:
     EMAIL_BACKEND = "lte.lib.mail.OutboxBackend"
 
+# --- Billing: off unless a Stripe key is set (CONTRACT.md 'Billing'; lte/accounts/plans.py) -----------------
+STRIPE_SECRET_KEY = envstr("STRIPE_SECRET_KEY")
+STRIPE_WEBHOOK_SECRET = envstr("STRIPE_WEBHOOK_SECRET")
+STRIPE_API_BASE = envstr("STRIPE_API_BASE")  # the official SDK pointed at another server (a local fake in tests)
+
 # --- Language, time, static files -------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [
