@@ -18,6 +18,7 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import Field, StrictBool
 
+from lte.accounts import plans
 from lte.accounts.forms import ADULT_REQUIRED, SignupForm
 from lte.accounts.http import AuthenticatedHttpRequest
 from lte.accounts.limits import mfa_attempt, mfa_succeeded
@@ -61,7 +62,7 @@ class MeOut(Schema):
 
     @staticmethod
     def resolve_plan(user: User) -> str:
-        return "free"  # no billing on this server yet: every feature is free (CONTRACT.md, Billing)
+        return plans.plan_of(user)
 
     @staticmethod
     def resolve_country(user: User) -> str | None:

@@ -89,3 +89,18 @@ def price(plan: str, currency: str) -> Decimal:
 def minor_units(amount: Decimal, currency: str) -> int:
     """An amount as Stripe's integer `unit_amount` (cents, centavos; whole yen)."""
     return int(amount if currency in ZERO_DECIMAL else amount * 100)
+
+
+def plan_of(user) -> str:
+    """The plan a user is on. Billing (lte/billing) owns where it comes from; until a subscription exists, free."""
+    return FREE
+
+
+def can_lead_teams(user) -> bool:
+    """Leading a team is the Leader plan's when billing is on, and everyone's when it is off."""
+    return not billing_enabled() or PLANS[plan_of(user)].leads_teams
+
+
+def contact_limit(user) -> int | None:
+    """How many contacts the user may keep adding up to (None: no limit; always None when billing is off)."""
+    return PLANS[plan_of(user)].contact_limit if billing_enabled() else None

@@ -43,3 +43,10 @@ def test_billing_is_off_without_a_stripe_key(settings):
     assert not plans.billing_enabled()
     settings.STRIPE_SECRET_KEY = "sk_test_x"
     assert plans.billing_enabled()
+
+
+def test_with_billing_off_everyone_leads_teams_and_has_no_contact_limit(settings, django_user_model):
+    settings.STRIPE_SECRET_KEY = ""
+    user = django_user_model(email="x@example.com")
+    assert plans.can_lead_teams(user)
+    assert plans.contact_limit(user) is None
