@@ -18,7 +18,7 @@ from lte.crm.imports.rows import Prepared, _Context, _validated, describe, prepa
 from lte.crm.models import Contact, ContactLookup, ImportJob, Note, Tag
 from lte.crm.services.contacts import ContactData, contact_create, contact_create_many, contact_update
 from lte.crm.services.duplicates import DUPLICATE_KINDS
-from lte.crm.services.normalise import UNSET
+from lte.crm.services.normalise import UNSET, remembered
 from lte.crm.services.notes import note_create
 from lte.crm.text import fold
 from lte.vault.blind import blind_index
@@ -169,6 +169,11 @@ class _Batch:
         self.result.errors.append({"row": number, "error": message, **({"contact": contact} if contact else {})})
 
     def prepare(self) -> _Batch:
+        with remembered():  # each distinct email and phone of the batch validated once
+            self._prepare()
+        return self
+
+    def _prepare(self) -> None:
         for row in self.rows:
             if row.fields is None:
                 self.error(row.number, row.error or "the row could not be read.")
@@ -188,7 +193,6 @@ class _Batch:
             if parse_uuid(item.source_id) is None:  # a row that isn't our export's is known again by its contents
                 self.fingerprints[id(item)] = row_digest(self.owner.pk, row.fields)
             self.valid.append(item)
-        return self
 
     def _targets(self) -> dict[int, uuid.UUID]:
         """Each row's contact id: its own (our export of this account), or one derived from it."""

@@ -5,8 +5,10 @@ Each raises a ValidationError keyed by the field, in the words the pages and the
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -37,7 +39,50 @@ def clean_text(value: str | None, *, field: str, max_length: int, required: bool
     return value
 
 
+# Within `remembered()`, each distinct (kind, value, region) is validated once: an import validates a row's
+# emails and phones when it reads the row and again in the contact service it hands them to (_apply).
+_memo: ContextVar[dict[tuple[str, str, str | None], str | ValidationError] | None] = ContextVar(
+    "normalise_memo", default=None)
+
+
+@contextlib.contextmanager
+def remembered() -> Iterator[None]:
+    """Remembers what normalise_email and normalise_phone answered (results and refusals) until the block ends
+    (one import batch: the plaintext values are held only that long)."""
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def _remembering(kind: str, fn: Callable[[str, str | None], str], value: str, region: str | None) -> str:
+    memo = _memo.get()
+    if memo is None:
+        return fn(value, region)
+    key = (kind, value, region)
+    if key not in memo:
+        try:
+            memo[key] = normalised = fn(value, region)
+            memo[(kind, normalised, region)] = normalised  # both are idempotent: the result normalises to itself
+        except ValidationError as exc:
+            memo[key] = exc
+    found = memo[key]
+    if isinstance(found, ValidationError):
+        raise ValidationError(found.message_dict)
+    return found
+
+
 def normalise_email(value: str) -> str:
+    return _remembering("email", _normalise_email, value, None)
+
+
+def normalise_phone(value: str, *, region: str | None = None) -> str:
+    """E.164 ('+34612345678'); numbers without a country code are read in the owner's country."""
+    return _remembering("phone", _normalise_phone, value, region)
+
+
+def _normalise_email(value: str, _region: str | None) -> str:
     value = (value or "").strip()
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
         raise ValidationError({"emails": "An email address can't hold control characters."})
@@ -49,8 +94,7 @@ def normalise_email(value: str) -> str:
     return f"{local}@{domain.lower()}"
 
 
-def normalise_phone(value: str, *, region: str | None = None) -> str:
-    """E.164 ('+34612345678'); numbers without a country code are read in the owner's country."""
+def _normalise_phone(value: str, region: str | None) -> str:
     raw = (value or "").strip()
     try:
         number = phonenumbers.parse(raw, region or None)
@@ -67,8 +111,9 @@ def unique(values: Iterable[T], key: Callable[[T], Hashable] = lambda v: v) -> l
     seen: set[Hashable] = set()
     out: list[T] = []
     for value in values:
-        if key(value) not in seen:
-            seen.add(key(value))
+        k = key(value)
+        if k not in seen:
+            seen.add(k)
             out.append(value)
     return out
 
