@@ -6,6 +6,7 @@ the API answers exactly like a missing row (404).
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -76,6 +77,40 @@ class ContactOut(Schema):
     def resolve_tags(contact: Contact) -> list[str]:
         names = getattr(contact, "tag_names", None)  # a list page brings them in one query
         return names if names is not None else sorted(t.name for t in contact.tags.all())
+
+
+def contact_out(contact: Contact) -> dict[str, Any]:
+    """ContactOut's answer as JSON-ready values, built directly: the list's 50 contacts through pydantic's
+    attribute reading and the encoder's fallbacks cost a third of the page. The same keys in ContactOut's order
+    and the same values as NinjaJSONEncoder writes them (test_api_contacts holds the two equal)."""
+    stage = contact.stage if contact.stage_id else None
+    names = getattr(contact, "tag_names", None)
+    since = contact.customer_since
+    return {
+        "id": str(contact.pk), "first_name": contact.first_name, "last_name": contact.last_name,
+        "company": contact.company, "job_title": contact.job_title, "emails": list(contact.emails),
+        "email_labels": contact.email_labels, "phones": list(contact.phones), "phone_labels": contact.phone_labels,
+        "address": contact.address,
+        "addresses": [{"label": a["label"], "value": a["value"]} for a in contact.addresses],
+        "urls": [{"label": u["label"], "value": u["value"]} for u in contact.urls],
+        "birthday": birthday_text(contact.birthday), "source": contact.source,
+        "stage": stage.slug if stage is not None else None,
+        "tags": names if names is not None else sorted(t.name for t in contact.tags.all()),
+        "customer_since": since.isoformat() if since is not None else None,
+        "reorder_every_days": contact.reorder_every_days, "social": contact.social,
+        "last_contacted_at": _moment(contact.last_contacted_at), "created_at": _moment(contact.created_at),
+        "updated_at": _moment(contact.updated_at),
+    }
+
+
+def _moment(value: datetime | None) -> str | None:
+    """A moment as DjangoJSONEncoder writes it: milliseconds, and Z for UTC."""
+    if value is None:
+        return None
+    text = value.isoformat()
+    if value.microsecond:
+        text = text[:23] + text[26:]
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 class ContactIn(Strict):
@@ -201,7 +236,9 @@ def _data(payload: Strict) -> ContactData:
 def contact_list(request: HttpRequest, filters: Query[ContactFilters]):
     result = queries.page(request.user, q=filters.q, tag=filters.tag, stage=filters.stage, sort=filters.sort,
                           limit=filters.limit, offset=filters.offset, cursor=filters.cursor)
-    return {"items": result.items, "count": result.count, "next_cursor": result.next_cursor}
+    answer = {"items": [contact_out(c) for c in result.items], "count": result.count,
+              "next_cursor": result.next_cursor}  # ContactList, without validating what we wrote ourselves
+    return HttpResponse(json.dumps(answer), content_type="application/json; charset=utf-8")
 
 
 @router.post("/contacts", response={201: ContactOut, 400: Detail})

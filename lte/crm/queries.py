@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q, QuerySet
 
-from lte.crm.models import Contact, ContactLookup, ContactToken, FollowUp
+from lte.crm.models import Contact, ContactLookup, ContactToken, FollowUp, Stage
 from lte.crm.services.index import (
     PHONE_TEXT,
     TAIL_DIGITS,
@@ -211,6 +211,17 @@ def _decode_cursor(cursor: str, sort: str) -> tuple:
     return value, pk
 
 
+def with_stages(owner, rows: list[Contact]) -> list[Contact]:
+    """Each contact's stage, from one query of the owner's few stages: a join built a Stage for every row,
+    a fifth of a list page's time."""
+    wanted = {row.stage_id for row in rows if row.stage_id}
+    by_id = {s.pk: s for s in Stage.objects.owned_by(owner).filter(pk__in=wanted)} if wanted else {}
+    field = Contact._meta.get_field("stage")
+    for row in rows:
+        field.set_cached_value(row, by_id.get(row.stage_id))
+    return rows
+
+
 def with_tag_names(rows: list[Contact]) -> list[Contact]:
     """Each contact's tag names, sorted, as `tag_names`: one query for the page (Django's prefetch of a
     many-to-many clones a queryset per contact, which measured half of a 50-row page's time)."""
@@ -231,7 +242,7 @@ def page(owner, *, q: str = "", tag: str = "", stage: str = "", sort: str = "nam
     count = query.count() if with_count else None
     order = SORTS[sort]
     ordering = ([F(order[0][1:]).desc(nulls_last=True), order[1]] if sort == "-last_contacted" else list(order))
-    query = query.select_related("stage").order_by(*ordering)
+    query = query.order_by(*ordering)
     if cursor:
         value, pk = _decode_cursor(cursor, sort)
         field = order[0].lstrip("-")
@@ -247,12 +258,12 @@ def page(owner, *, q: str = "", tag: str = "", stage: str = "", sort: str = "nam
     elif offset > 500:
         # Deep offsets walk the (owner, sort key, id) index for ids only, then fetch one page of rows.
         ids = list(query.values_list("pk", flat=True)[offset: offset + limit + 1])
-        found = {c.pk: c for c in Contact.objects.filter(pk__in=ids).select_related("stage")}
+        found = {c.pk: c for c in Contact.objects.filter(pk__in=ids)}
         rows = [found[pk] for pk in ids if pk in found]
     else:
         rows = list(query[offset: offset + limit + 1])
     more = len(rows) > limit
-    rows = with_tag_names(rows[:limit])
+    rows = with_stages(owner, with_tag_names(rows[:limit]))
     return Page(rows, count, _encode_cursor(rows[-1], sort) if more and rows else None)
 
 
