@@ -10,6 +10,7 @@ from datetime import datetime
 from uuid import UUID
 
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import Field, StrictBool
@@ -129,9 +130,9 @@ def team_join(request: AuthenticatedHttpRequest, payload: JoinIn):
     try:
         team = services.team_join(user=request.user, code=payload.invite_code)
     except services.InviteNotFound:
-        raise HttpError(404, "No team has this invite code.") from None
+        raise HttpError(404, _("No team has this invite code.")) from None
     except services.InviteExpired:
-        raise HttpError(410, "This invite has expired or was revoked: ask your leader for a new one.") from None
+        raise HttpError(410, _("This invite has expired or was revoked: ask your leader for a new one.")) from None
     return {"id": team.pk, "name": team.name}
 
 

@@ -62,7 +62,7 @@ def normalise_code(code: str) -> str:
 
 
 def _new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return "".join(secrets.choice(CODE_ALPHABET) for _position in range(CODE_LENGTH))
 
 
 def _invite_create(team: Team) -> Invite:
