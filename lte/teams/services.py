@@ -42,12 +42,15 @@ def team_for(user, team_id) -> Team:
     return Team.objects.visible_to(user).select_related("leader").get(pk=team_id)
 
 
-def team_led_by(user, team_id) -> Team:
-    """A team the user leads, while their plan lets them lead (a member who isn't the leader: TeamForbidden)."""
+def team_led_by(user, team_id, *, to_share: bool = True) -> Team:
+    """A team the user leads (a member who isn't the leader: TeamForbidden). Sharing something new needs a plan
+    that leads teams (`to_share`); taking something back — revoking an invite, removing a member or a post —
+    never does, so a leader whose plan lapsed can still close doors."""
     team = team_for(user, team_id)
     if team.leader_id != user.pk:
         raise TeamForbidden(_("Only the team's leader can do this."))
-    check_can_lead(user)
+    if to_share:
+        check_can_lead(user)
     return team
 
 
@@ -100,7 +103,7 @@ def invite_regenerate(*, leader, team_id) -> Invite:
 @transaction.atomic
 def invite_revoke(*, leader, team_id) -> None:
     """No invite of the team works any more (until the leader makes a new one)."""
-    team = team_led_by(leader, team_id)
+    team = team_led_by(leader, team_id, to_share=False)
     team.invites.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
@@ -156,7 +159,7 @@ def team_leave(*, user, team_id) -> None:
 @transaction.atomic
 def member_remove(*, leader, team_id, member_id) -> None:
     """The leader removes a member: the same as the member leaving."""
-    team = team_led_by(leader, team_id)
+    team = team_led_by(leader, team_id, to_share=False)
     membership = Membership.objects.exclude(user_id=leader.pk).get(team=team, user_id=member_id)
     _membership_erase(membership)
 
@@ -183,7 +186,7 @@ def template_share(*, leader, team_id, template_id) -> SharedTemplate:
 @transaction.atomic
 def shared_template_delete(*, leader, team_id, shared_id) -> None:
     """Stops sharing a script. Copies members took stay theirs."""
-    team = team_led_by(leader, team_id)
+    team = team_led_by(leader, team_id, to_share=False)
     deleted, _per_model = SharedTemplate.objects.filter(team=team, pk=shared_id).delete()
     if not deleted:
         raise SharedTemplate.DoesNotExist
@@ -223,7 +226,7 @@ def post_create(*, leader, team_id, kind: str, title: str, body: str = "", url: 
 
 @transaction.atomic
 def post_delete(*, leader, team_id, post_id) -> None:
-    team = team_led_by(leader, team_id)
+    team = team_led_by(leader, team_id, to_share=False)
     deleted, _per_model = TeamPost.objects.filter(team=team, pk=post_id).delete()
     if not deleted:
         raise TeamPost.DoesNotExist

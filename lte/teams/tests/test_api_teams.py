@@ -250,3 +250,16 @@ def test_the_team_list_shows_the_callers_teams_only(joined, api, bob_api, outsid
     [mine] = bob_api.get(API + "teams").json()
     assert mine["is_leader"] is False and mine["leader"] == {"name": "Alice Owner"}
     assert outsider_api.get(API + "teams").json() == []
+
+
+def test_without_the_leader_plan_a_leader_shares_nothing_new_but_can_still_close_doors(joined, api, alice, settings):
+    from lte.teams.services import invite_revoke
+
+    template = template_save(owner=alice, name="Opener", body="Hi")
+    settings.STRIPE_SECRET_KEY = "sk_test_teams"  # billing on, and alice is not on the Leader plan
+    response = post(api, f"teams/{joined['id']}/templates", {"template_id": str(template.pk)})
+    assert response.status_code == 403 and "Leader plan" in response.json()["detail"]
+    invite_revoke(leader=alice, team_id=joined["id"])
+    assert post(bearer_client(make_user("nia@example.com")), "teams/join",
+                {"invite_code": joined["invite_code"]}).status_code == 410
+    assert api.get(API + f"teams/{joined['id']}").status_code == 200
