@@ -141,6 +141,7 @@ INSTALLED_APPS = [
     "lte.vault",
     "lte.accounts",
     "lte.crm",
+    "lte.teams",
     "lte.backups",
     "lte.privacy",
     "lte.site",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("login", allauth_views.login, name="account_login"),
     path("app/", include("lte.accounts.urls")),
     path("app/", include("lte.crm.urls")),
+    path("app/", include("lte.teams.urls")),
     path("app/", include("lte.privacy.urls")),
     path("", include("lte.privacy.urls_public")),
     path("", include("lte.site.urls")),

@@ -22,6 +22,8 @@ from lte.crm.api_templates import router as templates_router
 from lte.crm.api_today import router as today_router
 from lte.lib.diskfull import disk_full_response, is_disk_full
 from lte.privacy.api import router as privacy_router
+from lte.teams.api import router as teams_router
+from lte.teams.services import TeamForbidden
 
 logger = logging.getLogger("lte.api")
 DETAIL = "#/components/schemas/Detail"
@@ -100,6 +102,7 @@ api.add_router("", imports_router)
 api.add_router("", templates_router)
 api.add_router("", today_router)
 api.add_router("", privacy_router)
+api.add_router("", teams_router)
 
 
 @api.exception_handler(ObjectDoesNotExist)
@@ -112,6 +115,12 @@ def on_missing(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResponse:
 def on_invalid(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
     detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
     return api.create_response(request, {"detail": detail}, status=400)
+
+
+@api.exception_handler(TeamForbidden)
+def on_team_forbidden(request: HttpRequest, exc: TeamForbidden) -> HttpResponse:
+    """A member asking for the leader's part, or leading without the Leader plan: 403, saying which."""
+    return api.create_response(request, {"detail": str(exc)}, status=403)
 
 
 @api.exception_handler(MultiPartParserError)

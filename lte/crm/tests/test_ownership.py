@@ -4,8 +4,9 @@ Routes are discovered, not listed. Django's URL resolver and the ninja API are w
 collected, so a page or an API operation added later is in the matrix without anyone touching this file —
 unless one of its path parameters has no factory here, which fails the test ("add a factory for …") until
 someone writes one. For each route and method, alice owns a real object (made through the services) and:
-- bob (another account), bob with a bearer token, carol (alice's team leader: for now just another account),
-  staff without a grant and a superuser get exactly the answer for a row that does not exist;
+- bob (another account), bob with a bearer token, carol (alice's team leader: alice is in carol's team and
+  shares her weekly counts with her), staff without a grant and a superuser get exactly the answer for a row that
+  does not exist;
 - an anonymous visitor gets 401 (API) or a redirect to the login page (web);
 - alice's object, everything hanging from it and every row pointing at her account are unchanged afterwards;
 - alice herself gets a real answer for the very same request (so the probe was meaningful).
@@ -50,6 +51,8 @@ from lte.crm.services.messages import message_log
 from lte.crm.services.notes import note_create
 from lte.crm.services.stages import stage_rename
 from lte.crm.services.templates import template_save
+from lte.teams.models import TeamPost
+from lte.teams.services import post_create, share_activity_set, team_create, team_join, template_share
 from lte.testing.helpers import PASSWORD, bearer_client, make_user, with_two_factor
 from lte.vault.context import acting_for
 from lte.vault.fields import EncryptedField
@@ -385,12 +388,60 @@ def account_target(world: World) -> Target:
     return Target(str(world.alice.pk), lambda: footprint(world.alice))
 
 
+def make_team(world: World):
+    """A team alice leads, with dave in it: what her team's routes are about."""
+    if "team" not in world.objects:
+        team, invite = team_create(leader=world.alice, name="Alice's team")
+        dave = make_user(f"dave-{uuid.uuid4().hex[:6]}@example.com", name="Dave Member")
+        team_join(user=dave, code=invite.code)
+        share_activity_set(user=dave, team_id=team.pk, share=True)
+        world.objects.update(team=team, invite=invite, dave=dave)
+    return world.objects["team"]
+
+
+def team_target(world: World) -> Target:
+    team = make_team(world)
+    return Target(str(team.pk), lambda: row_state(team))
+
+
+def invite_code_target(world: World) -> Target:
+    """An invite code is a capability: whoever holds it may see the team's name and join, on purpose. Nothing of
+    alice's CRM may show, and the invite itself doesn't change."""
+    make_team(world)
+    invite = world.objects["invite"]
+    return Target(invite.code, lambda: row_state(invite), shared_name=True)
+
+
+def team_post_target(world: World) -> Target:
+    team = make_team(world)
+    post = post_create(leader=world.alice, team_id=team.pk, kind=TeamPost.Kind.TRAINING, title="Week one",
+                       body="Call three people a day")
+    return Target(str(post.pk), lambda: row_state(post))
+
+
+def shared_template_target(world: World) -> Target:
+    team = make_team(world)
+    template = template_save(owner=world.alice, name="Team opener", body="Hi {first_name}!")
+    shared = template_share(leader=world.alice, team_id=team.pk, template_id=template.pk)
+    return Target(str(shared.pk), lambda: row_state(shared))
+
+
+def member_target(world: World) -> Target:
+    """A member of alice's team (dave): removing him is hers to do, nobody else's."""
+    make_team(world)
+    dave = world.objects["dave"]
+    membership = world.objects["team"].memberships.get(user=dave)
+    return Target(str(dave.pk), lambda: row_state(membership))
+
+
 FACTORIES: dict[str, Callable[[World], Target]] = {
     "contact_id": contact_target, "id": contact_target, "other_id": other_contact_target, "note_id": note_target,
     "message_id": message_target, "followup_id": followup_target, "template_id": template_target,
     "token_id": token_target, "session_id": session_target, "import_id": import_target, "job_id": import_target,
     "stage": stage_target, "slug": stage_target, "stage_slug": stage_target, "what": history_target,
     "account_id": account_target, "user_id": account_target,
+    "team_id": team_target, "code": invite_code_target, "post_id": team_post_target,
+    "shared_id": shared_template_target, "member_id": member_target,
 }
 
 
@@ -482,9 +533,10 @@ def sample_value(name: str, annotation: Any) -> Any:
     return "Mallory"
 
 
-def api_body(op: ApiOperation) -> dict:
+def api_body(op: ApiOperation, world: World | None = None) -> dict:
     """Request arguments for a body that alice's own request accepts: every required field, plus the
-    first optional text field (so a PATCH tries to change something)."""
+    first optional text field (so a PATCH tries to change something). An id field that names one of alice's
+    objects (`template_id` when a leader shares a script) carries that object's id, given the world."""
     source = op.body_source()
     if source is None:
         return {}
@@ -495,7 +547,9 @@ def api_body(op: ApiOperation) -> dict:
     data: dict[str, Any] = {}
     optional_text_done = False
     for name, info in schema.model_fields.items():
-        if info.is_required():
+        if info.is_required() and world is not None and name in FACTORIES and info.annotation is uuid.UUID:
+            data[name] = targets_for(world, [(name, "uuid")], str(op))[name].value
+        elif info.is_required():
             data[name] = sample_value(name, info.annotation)
         elif not optional_text_done and (info.annotation in (str, str | None) or name in FIELD_SAMPLES):
             data[name] = sample_value(name, info.annotation)
@@ -528,9 +582,14 @@ def session_client(user) -> Client:
 
 
 @pytest.fixture
-def carol(db):
-    """Alice's team leader ("upline"). There is no team model yet, so carol is just another account."""
-    return make_user("carol@example.com", name="Carol Leader")
+def carol(alice):
+    """Alice's team leader ("upline"): alice is in carol's team and shares her weekly counts with carol, as
+    the product allows. Still, carol must reach nothing of alice's CRM through any route."""
+    carol = make_user("carol@example.com", name="Carol Leader")
+    team, invite = team_create(leader=carol, name="Carol's downline")
+    team_join(user=alice, code=invite.code)
+    share_activity_set(user=alice, team_id=team.pk, share=True)
+    return carol
 
 
 @pytest.fixture
@@ -640,18 +699,19 @@ def test_no_crm_model_is_in_the_admin():
 @pytest.mark.parametrize("op", API_OBJECT_OPERATIONS, ids=str)
 def test_it_hides_alices_objects_from_everyone_else_in_the_api(op, world, others):
     targets = targets_for(world, op.params, str(op))
+    api_body(op, world)  # alice's objects that the body names exist before anything is counted
     mine = {name: t.value for name, t in targets.items()}
     missing = {name: missing_value(kind) for name, kind in op.params}
     shared = any(t.shared_name for t in targets.values())
     before_state, before_counts = alice_state(world, targets), crm_counts()
 
     for caller in others:
-        response = send(caller.client, op.method, op.url(mine), **api_body(op))
+        response = send(caller.client, op.method, op.url(mine), **api_body(op, world))
         if shared:
             assert response.status_code < 500, (caller.name, op, response.content[:300])
             assert not leaks(response), f"{caller.name} saw alice's data through {op}"
         else:
-            nothing = send(caller.client, op.method, op.url(missing), **api_body(op))
+            nothing = send(caller.client, op.method, op.url(missing), **api_body(op, world))
             assert nothing.status_code == 404, (caller.name, op, nothing.status_code, nothing.content[:300])
             assert "detail" in nothing.json()
             assert answer(response) == answer(nothing), (
@@ -659,14 +719,14 @@ def test_it_hides_alices_objects_from_everyone_else_in_the_api(op, world, others
         assert alice_state(world, targets) == before_state, f"{caller.name} changed alice's object through {op}"
         assert crm_counts() == before_counts, f"{caller.name} added or removed rows through {op}"
 
-    anonymous = send(Client(raise_request_exception=False), op.method, op.url(mine), **api_body(op))
+    anonymous = send(Client(raise_request_exception=False), op.method, op.url(mine), **api_body(op, world))
     assert anonymous.status_code == 401, (op, anonymous.status_code, anonymous.content[:300])
     assert "detail" in anonymous.json()
     assert not leaks(anonymous)
     assert alice_state(world, targets) == before_state
     assert crm_counts() == before_counts
 
-    own = send(world.alice_client, op.method, op.url(mine), **api_body(op))
+    own = send(world.alice_client, op.method, op.url(mine), **api_body(op, world))
     assert 200 <= own.status_code < 300, (
         f"alice's own {op} answered {own.status_code} {own.content[:300]!r}: the probe is not testing "
         f"anything. Fix the factory or give the operation a body in api_body() in test_ownership.py.")
