@@ -38,6 +38,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
@@ -222,7 +223,7 @@ def policy_publish(
         raise ValidationError({"kind": f"Unknown kind {kind!r}: use one of {', '.join(PolicyVersion.Kind.values)}."})
     published_on = published_on or _date_from_path(path) or this_day
     if published_on > this_day:
-        errors["published_on"] = "A version is published on the day it is recorded, not in the future."
+        errors["published_on"] = _("A version is published on the day it is recorded, not in the future.")
     if body is None:
         file = Path(path) if path is not None else file_path(kind, published_on)
         if not file.is_file():
@@ -230,12 +231,12 @@ def policy_publish(
         body = file.read_text(encoding="utf-8")
     body = body.replace("\r\n", "\n").strip()
     if not body:
-        errors["body"] = "The text is empty."
+        errors["body"] = _("The text is empty.")
     summary = (summary or "").strip()
     if meaningful:
         effective_on = effective_on or this_day + timedelta(days=notice_days())
         if not summary:
-            errors["summary"] = "A meaningful change needs a short plain summary for the email and the banner."
+            errors["summary"] = _("A meaningful change needs a short plain summary for the email and the banner.")
         if effective_on < this_day + timedelta(days=notice_days()) and not force:
             errors["effective_on"] = (
                 f"A meaningful change takes effect at least {notice_days()} days after people are told: "
@@ -246,7 +247,7 @@ def policy_publish(
     if len(summary) > SUMMARY_MAX:
         errors["summary"] = f"Keep the summary under {SUMMARY_MAX} characters."
     if effective_on < published_on:
-        errors["effective_on"] = "A version can't take effect before it is published."
+        errors["effective_on"] = _("A version can't take effect before it is published.")
     if errors:
         raise ValidationError(errors)
 
