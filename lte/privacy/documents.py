@@ -85,7 +85,12 @@ class Document:
 
     @property
     def title(self) -> str:
-        return str(PolicyVersion.Kind(self.kind).label)
+        return kind_title(self.kind)
+
+
+def kind_title(kind: str) -> str:
+    """The document's name in the active language ("Privacy policy" is a msgid of the policy pages' footer)."""
+    return _(str(PolicyVersion.Kind(kind).label))
 
 
 PAGES = {"privacy": "site:privacy", "terms": "site:terms", "cookies": "site:cookies"}
@@ -329,7 +334,7 @@ def send_policy_notice_batch(version_id: int, after: str, attempt: int) -> int:
         return 0
     context = {
         "base_url": settings.BASE_URL,
-        "title": str(PolicyVersion.Kind(version.kind).label),
+        "title": kind_title(version.kind),
         "kind": version.kind,
         "effective_on": version.effective_on,
         "summary": version.summary,
@@ -410,7 +415,7 @@ def acknowledgements_of(user) -> list[dict]:
     return [
         {
             "kind": ack.version.kind,
-            "title": str(PolicyVersion.Kind(ack.version.kind).label),
+            "title": kind_title(ack.version.kind),
             "published_on": ack.version.published_on,
             "effective_on": ack.version.effective_on,
             "summary": ack.version.summary,

@@ -35,7 +35,7 @@ from lte.crm.services.followups import MAX_TITLE
 from lte.crm.services.messages import MAX_MESSAGE
 from lte.crm.services.normalise import clean_text
 from lte.crm.services.notes import MAX_NOTE
-from lte.crm.services.stages import DEFAULT_STAGES, stages_of
+from lte.crm.services.stages import is_default_name, stages_of
 from lte.crm.services.tags import TAG_MAX
 from lte.lib.spreadsheet import unneutralise
 
@@ -249,7 +249,6 @@ class ArchiveBatch:
 
     def _stages(self) -> None:
         """Stages the account lacks are added; one still called by its default name takes the export's."""
-        defaults = dict(DEFAULT_STAGES)
         existing = {s.slug: s for s in stages_of(self.owner)}
         for row in self.rows:
             slug, name = row.cells.get("slug", "").strip(), row.cells.get("name", "").strip()
@@ -265,7 +264,7 @@ class ArchiveBatch:
             if stage is None:
                 existing[slug] = Stage.objects.create(owner=self.owner, slug=slug, name=stage_name, position=position)
                 self.result.created += 1
-            elif stage.name == defaults.get(slug) and (stage.name, stage.position) != (stage_name, position):
+            elif is_default_name(slug, stage.name) and (stage.name, stage.position) != (stage_name, position):
                 stage.name, stage.position = stage_name, position
                 stage.save(update_fields=["name", "position"])
                 self.result.updated += 1
