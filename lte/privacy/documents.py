@@ -359,7 +359,7 @@ def send_policy_notice_batch(version_id: int, after: str, attempt: int) -> int:
 
 def _message(user, context: dict, connection) -> EmailMessage:
     with translation.override(user.language or "en"):
-        context = {**context, "name": user.get_short_name() or user.name}
+        context = {**context, "name": user.get_short_name() or user.name, "title": kind_title(context["kind"])}
         subject = render_to_string("emails/policy_change-subject.txt", context).strip()
         body = render_to_string("emails/policy_change-body.txt", context)
     return EmailMessage(f"LTE: {subject}", body, None, [user.email], connection=connection)
