@@ -58,7 +58,7 @@ def stage_by_slug(owner, slug: str) -> Stage:
         stage_defaults_create(owner=owner)
         stage = Stage.objects.owned_by(owner).filter(slug=slug).first()
     if stage is None:
-        raise ValidationError({"stage": f"There is no stage “{slug[:40]}”."})
+        raise ValidationError({"stage": gettext("There is no stage “%(slug)s”.") % {"slug": slug[:40]}})
     return stage
 
 
@@ -74,7 +74,7 @@ def stage_rename(*, owner, slug: str, name: str) -> Stage:
 def stage_reorder(*, owner, slugs: list[str]) -> list[Stage]:
     stages = {s.slug: s for s in stages_of(owner)}
     if sorted(slugs) != sorted(stages):
-        raise ValidationError({"stages": "Give every stage exactly once."})
+        raise ValidationError({"stages": gettext("Give every stage exactly once.")})
     for position, slug in enumerate(slugs):
         stages[slug].position = position
     Stage.objects.bulk_update(list(stages.values()), ["position"])
