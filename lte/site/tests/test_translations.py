@@ -46,6 +46,12 @@ def catalog(locale: str) -> Catalog:
     return read_catalog(locale)
 
 
+def forms_of(entry) -> tuple[str, ...]:
+    """A catalog entry's translation: one string, or one per plural form."""
+    string = entry.string
+    return tuple(string) if isinstance(string, (tuple, list)) else (str(string or ""),)
+
+
 def placeholders(text: str) -> list[str]:
     return sorted(PLACEHOLDER.findall(text))
 
@@ -66,7 +72,7 @@ def test_every_message_has_a_translation_with_the_same_placeholders(locale):
         if entry is None:
             problems.append(f"not in locale/{locale}: {where} — run `make messages`")
             continue
-        forms = entry.string if isinstance(entry.string, tuple) else (entry.string,)
+        forms = forms_of(entry)
         if entry.fuzzy or not all(form.strip() for form in forms):
             problems.append(f"untranslated or fuzzy: {where}")
             continue
@@ -100,14 +106,13 @@ def english_phrases(locale: str) -> tuple[str, ...]:
     phrases of two words or more that no translation in that language contains itself (German says
     "Follow-up" too)."""
     po = catalog(locale)
-    translated = "\n".join(
-        "\n".join(entry.string) if isinstance(entry.string, tuple) else entry.string for entry in po if entry.id)
+    translated = "\n".join(form for entry in po if entry.id for form in forms_of(entry))
     phrases = set()
     for message in messages().values():
         entry = po.get(message.msgid, context=message.context)
         if entry is None:
             continue
-        forms = entry.string if isinstance(entry.string, tuple) else (entry.string,)
+        forms = forms_of(entry)
         for english in filter(None, (message.msgid, message.plural)):
             if english in forms:
                 continue
