@@ -17,6 +17,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -117,6 +118,16 @@ def read_catalog(locale: str) -> Catalog:
         return read_po(handle, locale=locale)
 
 
+def _describe(catalog: Catalog, locale: str) -> None:
+    """The header: fixed values, so that `make messages` changes a .po only when its messages change."""
+    catalog.header_comment = (f"# LeadTrackEngine's {locale} translations. Updated by `make messages`"
+                              " (lte/lib/catalogs.py); see docs/CONTRIBUTING.md.")
+    catalog.project, catalog.version = "LeadTrackEngine", "1"
+    catalog.msgid_bugs_address = catalog.last_translator = "LeadTrackEngine <hello@leadtrackengine.com>"
+    catalog.language_team = f"{locale} <hello@leadtrackengine.com>"
+    catalog.creation_date = catalog.revision_date = datetime(2026, 12, 3, tzinfo=UTC)
+
+
 def update_catalogs() -> None:
     """Brings every locale/<lang>/LC_MESSAGES/django.po in line with the sources: new messages arrive with an
     empty translation (the completeness test fails until someone writes it), translations of messages still
@@ -128,10 +139,11 @@ def update_catalogs() -> None:
             catalog = read_catalog(locale)
         else:
             catalog = Catalog(locale=locale, project="LeadTrackEngine", fuzzy=False)
-        catalog.update(pot, no_fuzzy_matching=True, update_header_comment=False)
+        catalog.update(pot, no_fuzzy_matching=True, update_header_comment=False, update_creation_date=False)
+        _describe(catalog, locale)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as handle:
-            write_po(handle, catalog, width=116, ignore_obsolete=True, include_previous=False, sort_output=False)
+            write_po(handle, catalog, width=116, ignore_obsolete=True, include_previous=False, include_lineno=False)
 
 
 def compile_catalogs(*, force: bool = False) -> list[Path]:
