@@ -4,7 +4,8 @@ es, pt_BR, fr and de, and no page of the app shows an English sentence of ours i
 Messages are extracted as `make messages` extracts them (lte.lib.catalogs: Django's templatize and Babel, no GNU
 gettext), so a string added anywhere fails here until `make messages` has put it in the .po files and someone has
 translated it. Pages are discovered from the URLconf (as the ownership test does), rendered for a visitor and a
-signed-in seller in each language, and searched for the English of every message that has a different translation.
+signed-in seller (the staff pages for a staff member) in each language, and searched for the English of every
+message that has a different translation.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from django.utils.translation import gettext
 from lte.accounts.preferences import canonical_language
 from lte.crm.tests.test_ownership import FACTORIES, WEB_ROUTES, World, make_contact
 from lte.lib.catalogs import LOCALES, extract_messages, read_catalog
-from lte.testing.helpers import make_user
+from lte.testing.helpers import make_user, with_two_factor
 
 # locale/ directory → the code users and the API see
 LANGUAGE_OF = {"es": "es", "pt_BR": "pt-BR", "fr": "fr", "de": "de"}
@@ -125,7 +126,7 @@ def english_phrases(locale: str) -> tuple[str, ...]:
 
 def page_routes():
     for route in WEB_ROUTES:
-        if route.route.startswith(SKIPPED_PREFIXES) or route.is_staff_tool or route.route in PENDING:
+        if route.route.startswith(SKIPPED_PREFIXES) or route.is_admin or route.route in PENDING:
             continue
         yield route
 
@@ -170,12 +171,16 @@ def test_no_page_shows_english_in_another_language(locale, db):
     world = World(alice=seller, alice_client=client)
     make_contact(world)
     visitor = Client(HTTP_ACCEPT_LANGUAGE=language, raise_request_exception=False)
+    staff = Client(raise_request_exception=False)
+    staff.force_login(with_two_factor(make_user(f"staff-{locale.lower()}@example.com", name="Sam", is_staff=True,
+                                                language=language)))
     rendered, leftovers = 0, []
     for route in page_routes():
         url = urls_for(route, world)
         if url is None:
             continue
-        for who in (visitor, client) if route.is_public else (client,):
+        callers = (visitor, client) if route.is_public else (staff,) if route.is_staff_tool else (client,)
+        for who in callers:
             response = who.get(url, follow=False)
             if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
                 continue
