@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
+from lte.lib.catalogs import compile_catalogs
 from lte.lib.instance import InstanceRunning, hold_instance_lock
 
 # gunicorn lets requests in flight (an export download) finish for this long after SIGTERM; we wait a little more.
@@ -25,12 +26,21 @@ PR_SET_PDEATHSIG = 1  # linux/prctl.h
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lte.settings")
+    _compile_translations()
     if argv[:1] == ["run"]:
         return run()
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["lte", *argv])
     return 0
+
+
+def _compile_translations() -> None:
+    """locale/*.po → .mo (Babel, no GNU gettext needed) where a .po changed since; nothing to do otherwise."""
+    try:
+        compile_catalogs()
+    except OSError as exc:  # a read-only install ships its .mo files: run with them
+        print(f"lte: translations not compiled ({exc})", file=sys.stderr)
 
 
 def _django_setup() -> None:

@@ -8,11 +8,18 @@ from allauth.account.internal.stagekit import clear_login
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from lte.accounts.countries import timezone_country
 from lte.accounts.limits import LoginLimitsAdapter
-from lte.accounts.preferences import currency_for_country, guess_country, is_timezone, request_language
+from lte.accounts.models import User
+from lte.accounts.preferences import (
+    canonical_language,
+    currency_for_country,
+    guess_country,
+    is_timezone,
+    request_language,
+)
 from lte.vault.crypto import Cipher, DecryptionFailed, b64d, b64e, derive, master_keys
 from lte.vault.keys import is_tombstoned
 
@@ -62,12 +69,19 @@ class AccountAdapter(LoginLimitsAdapter):
         return super().pre_login(request, user, **kwargs)
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
-        """Every link in allauth's emails points at LTE_BASE_URL, whatever host the request came in on."""
+        """Every link in allauth's emails points at LTE_BASE_URL, whatever host the request came in on; the
+        email speaks its recipient's language (a password reset asked for from a browser in another language
+        still reaches a Spanish-speaking seller in Spanish). An address without an account gets the page's."""
         context = {
             key: public_url(value) if isinstance(value, str) and value.startswith(("http://", "https://")) else value
             for key, value in context.items()
         }
-        super().send_mail(template_prefix, email, context)
+        recipient = context.get("user")
+        if not isinstance(recipient, User):
+            recipient = User.objects.filter(email__iexact=email).only("language").first()
+        language = canonical_language(recipient.language if recipient else None) or translation.get_language()
+        with translation.override(language):
+            super().send_mail(template_prefix, email, context)
 
 
 class MFAAdapter(DefaultMFAAdapter):

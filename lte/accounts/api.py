@@ -14,6 +14,7 @@ from allauth.mfa.utils import is_mfa_enabled
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import Field, StrictBool
@@ -94,7 +95,7 @@ def signup(request: HttpRequest, payload: SignupIn):
     if payload.adult is not True:
         return Status(400, {"detail": str(ADULT_REQUIRED)})
     if not ratelimit.consume(request, action="signup"):
-        return Status(429, {"detail": "Too many signups from here. Please wait a minute."})
+        return Status(429, {"detail": _("Too many signups from here. Please wait a minute.")})
     form = SignupForm(
         data={
             "name": payload.name,
@@ -125,22 +126,22 @@ def signup(request: HttpRequest, payload: SignupIn):
 def token_create(request: HttpRequest, payload: TokenIn):
     """Exchanges a verified account's email and password for a new API token."""
     if not ratelimit.consume(request, action="api_token"):
-        return Status(429, {"detail": "Too many attempts. Please wait a minute."})
+        return Status(429, {"detail": _("Too many attempts. Please wait a minute.")})
     adapter = get_adapter(request)
     try:
         user = adapter.authenticate(request, email=payload.email.strip().lower(), password=payload.password)
     except DjangoValidationError:
-        return Status(429, {"detail": "Too many failed attempts. Please wait 15 minutes."})
+        return Status(429, {"detail": _("Too many failed attempts. Please wait 15 minutes.")})
     verified = user is not None and EmailAddress.objects.filter(user=user, verified=True, primary=True).exists()
     if user is None or not user.is_active or not verified:
-        return Status(401, {"detail": "Wrong email or password, or the address is not verified yet."})
+        return Status(401, {"detail": _("Wrong email or password, or the address is not verified yet.")})
     if is_mfa_enabled(user):
         # One two-factor budget with the web's two-factor page (the same action and key): codes can't be
         # guessed faster by switching between them.
         if not mfa_attempt(request, user):
-            return Status(429, {"detail": "Too many two-factor attempts. Please wait 15 minutes."})
+            return Status(429, {"detail": _("Too many two-factor attempts. Please wait 15 minutes.")})
         if not mfa_code_valid(user=user, code=payload.code or ""):
-            return Status(401, {"detail": "Two-factor authentication is on: send a current code as `code`."})
+            return Status(401, {"detail": _("Two-factor authentication is on: send a current code as `code`.")})
         mfa_succeeded(request, user)
     _token, secret = api_token_create(owner=user, name=_token_name(request))
     return Status(200, {"token": secret})
@@ -156,7 +157,7 @@ def token_delete(request: AuthenticatedHttpRequest):
     """Revokes the bearer token used for this request."""
     api_token = getattr(request, "api_token", None)
     if api_token is None:
-        raise HttpError(400, "Send the token to revoke as Authorization: Bearer <token>.")
+        raise HttpError(400, _("Send the token to revoke as Authorization: Bearer <token>."))
     api_token.delete()
     return HttpResponse(status=204)
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lte.accounts.countries import country_choices
 from lte.accounts.models import User
-from lte.accounts.preferences import CURRENCIES, is_timezone
+from lte.accounts.preferences import CURRENCIES, canonical_language, is_timezone
 
 ADULT_REQUIRED = _(
     "LTE is made for adults, so you need to be 18 or older to create an account. "
@@ -68,10 +68,19 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["name"]
+        labels = {"name": _("Name")}
+
+
+class LanguageField(forms.ChoiceField):
+    """One of the five languages, in any case ('pt-br'), cleaned to the contract's spelling ('pt-BR')."""
+
+    def to_python(self, value) -> str:
+        text = super().to_python(value)
+        return canonical_language(text) or text
 
 
 class PreferencesForm(forms.ModelForm):
-    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    language = LanguageField(label=_("Language"), choices=settings.LANGUAGES)
     currency = forms.ChoiceField(label=_("Currency"), choices=[(c, c) for c in sorted(CURRENCIES)])
     timezone = forms.CharField(label=_("Timezone"), max_length=64,
                                help_text=_("An IANA name such as Europe/Madrid or America/Chicago."))

@@ -12,7 +12,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
-from lte.accounts.preferences import CURRENCIES, language_codes, request_language
+from lte.accounts.preferences import CURRENCIES, canonical_language, language_codes, request_language
 from lte.lib.diskfull import tolerate_disk_full
 from lte.lib.zones import zone_for
 from lte.vault.keys import is_tombstoned
@@ -60,6 +60,7 @@ def parse_prefs_cookie(raw: str | None) -> Prefs | None:
     if len(parts) != 3:
         return None
     language, currency, theme = parts
+    language = canonical_language(language) or ""
     if language not in language_codes() or currency not in CURRENCIES or theme not in THEMES:
         return None
     return Prefs(language, currency, theme)

@@ -44,6 +44,13 @@ def language_codes() -> frozenset[str]:
     return frozenset(code for code, _name in settings.LANGUAGES)
 
 
+def canonical_language(code: str | None) -> str | None:
+    """One of settings.LANGUAGES as the contract spells it ('pt-br', 'PT-BR' → 'pt-BR'); None if LTE doesn't
+    speak it. Django itself hands back codes lowercased (get_supported_language_variant)."""
+    by_lower = {known.lower(): known for known in language_codes()}
+    return by_lower.get((code or "").strip().lower())
+
+
 def is_timezone(value: str) -> bool:
     return value in timezones()
 
@@ -69,9 +76,10 @@ def request_language(request: HttpRequest) -> str:
         if code == "*":
             continue
         try:
-            return get_supported_language_variant(code)
+            variant = get_supported_language_variant(code)
         except LookupError:
             continue
+        return canonical_language(variant) or settings.LANGUAGE_CODE
     return settings.LANGUAGE_CODE
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from lte.accounts.countries import is_country
 from lte.accounts.models import ApiToken, User, hash_token, new_token_secret
-from lte.accounts.preferences import CURRENCIES, is_timezone, language_codes
+from lte.accounts.preferences import CURRENCIES, canonical_language, is_timezone, language_codes
 from lte.lib.diskfull import tolerate_disk_full
 from lte.vault.keys import is_tombstoned
 
@@ -86,6 +86,7 @@ def user_update(
             user.name = name
             fields.append("name")
     if language is not None:
+        language = canonical_language(language) or language
         if language not in language_codes():
             errors["language"] = _("Unknown language: use one of %(codes)s.") % {
                 "codes": ", ".join(sorted(language_codes()))

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.schema import OpenAPISchema
@@ -108,7 +109,7 @@ api.add_router("", teams_router)
 @api.exception_handler(ObjectDoesNotExist)
 def on_missing(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResponse:
     """Someone else's row and no row at all get exactly the same answer."""
-    return api.create_response(request, {"detail": "Not found."}, status=404)
+    return api.create_response(request, {"detail": _("Not found.")}, status=404)
 
 
 @api.exception_handler(DjangoValidationError)
@@ -127,7 +128,7 @@ def on_team_forbidden(request: HttpRequest, exc: TeamForbidden) -> HttpResponse:
 def on_unreadable_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
     """A multipart body Django can't split (no or a bad boundary, broken headers) is bad input, not our fault."""
     return api.create_response(
-        request, {"detail": "The multipart body can't be read: it needs a valid boundary and well-formed parts."},
+        request, {"detail": _("The multipart body can't be read: it needs a valid boundary and well-formed parts.")},
         status=400)
 
 
@@ -138,7 +139,7 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return api.create_response(request, {"detail": "Authentication required."}, status=401)
+    return api.create_response(request, {"detail": _("Authentication required.")}, status=401)
 
 
 @api.exception_handler(HttpError)
@@ -159,7 +160,7 @@ def on_unexpected_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     """A bug still answers JSON; the details go to the log (never request bodies), not to the client."""
     logger.exception("API error in %s %s", request.method, request.resolver_match.route if request.resolver_match
                      else "?")
-    return api.create_response(request, {"detail": "Something went wrong on our side."}, status=500)
+    return api.create_response(request, {"detail": _("Something went wrong on our side.")}, status=500)
 
 
 def _safe_errors(errors: list) -> list[dict]:

@@ -23,9 +23,10 @@ from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessio
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy
 
 logger = logging.getLogger("lte.diskfull")
-MESSAGE = "The server's disk is full; nothing was changed. Please try again later."
+MESSAGE = gettext_lazy("The server's disk is full; nothing was changed. Please try again later.")
 SQLITE_FULL = 13
 PG_DISK_FULL = "53100"
 RECENT_SECONDS = 300.0  # /healthz says "degraded" this long after the last write a full disk refused
@@ -84,7 +85,7 @@ def disk_full_response(request: HttpRequest) -> HttpResponse:
     logger.error("disk full: %s %s refused", request.method,
                  request.resolver_match.route if request.resolver_match else "?")
     if request.path.startswith("/api/"):
-        response: HttpResponse = JsonResponse({"detail": MESSAGE}, status=503)
+        response: HttpResponse = JsonResponse({"detail": str(MESSAGE)}, status=503)
     else:
         response = HttpResponse(render_to_string("site/503-disk-full.html", {"message": MESSAGE}), status=503)
     response["Retry-After"] = "300"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from ninja import Schema
 from ninja.errors import HttpError
 from pydantic import ConfigDict, field_validator
@@ -41,7 +42,7 @@ def given_fields(payload: Schema) -> dict:
     """The fields a PATCH sent; null for any of them is a 400 (leave a field out to keep it)."""
     given = payload.model_dump(exclude_unset=True)
     if any(value is None for value in given.values()):
-        raise HttpError(400, "Fields cannot be null: leave out the ones you don't change.")
+        raise HttpError(400, _("Fields cannot be null: leave out the ones you don't change."))
     return given
 
 

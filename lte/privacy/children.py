@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lte.accounts.models import User
 from lte.privacy.deletion import account_delete
@@ -72,9 +73,9 @@ def child_report_delete_account(*, report: ChildReport, staff, reason: str) -> i
         raise ValidationError({"reason": "Write why the account is deleted; it goes into the staff access log."})
     user = User.objects.filter(email__iexact=report.reported_email).first()
     if user is None:
-        raise ValidationError("No account has this address (any more). Dismiss the report instead.")
+        raise ValidationError(_("No account has this address (any more). Dismiss the report instead."))
     if user.is_staff or user.is_superuser or user.pk == staff.pk:
-        raise ValidationError("Staff accounts can't be deleted from the child report queue.")
+        raise ValidationError(_("Staff accounts can't be deleted from the child report queue."))
 
     record_staff_action(staff=staff, account_id=user.pk, action="delete_account", basis="reason",
                         reason=f"Child report {report.pk}: {reason}", resource="account")

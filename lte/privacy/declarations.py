@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from django.utils.translation import gettext_noop as _  # translated where shown (Your data)
+
 from lte.crm.birthdays import birthday_text
 from lte.crm.fields import EXPORT_COLUMNS
 from lte.privacy.registry import ACCOUNT, AGGREGATE, DERIVED, KEYS, NONE, OWNED, STAFF, Entry, register
@@ -52,7 +54,7 @@ _CONTACT_CELLS = {
 def declare() -> None:
     # --- Accounts ---
     register("accounts.User", Entry(
-        "Your account", ACCOUNT, user_field="pk", export_file="account.csv",
+        _("Your account"), ACCOUNT, user_field="pk", export_file="account.csv",
         columns=(("id", lambda u: u.pk), ("name", lambda u: u.name), ("email", lambda u: u.email),
                  ("language", lambda u: u.language), ("currency", lambda u: u.currency),
                  ("timezone", lambda u: u.timezone), ("country", lambda u: u.country),
@@ -60,99 +62,101 @@ def declare() -> None:
                  ("digest_sent_on", lambda u: _date(u.digest_sent_on)),
                  ("adult_confirmed_at", lambda u: _date(u.adult_confirmed_at)),
                  ("created_at", lambda u: _date(u.created_at)), ("last_login", lambda u: _date(u.last_login))),
-        correct="Settings → Profile, Email and Preferences", delete="deleted when you delete your account"))
+        correct=_("Settings → Profile, Email and Preferences"), delete=_("deleted when you delete your account")))
     register("accounts.ApiToken", Entry(
-        "API tokens (names, never the secrets)", ACCOUNT, user_field="owner_id", export_file="api_tokens.csv",
+        _("API tokens (names, never the secrets)"), ACCOUNT, user_field="owner_id", export_file="api_tokens.csv",
         columns=(("name", lambda t: t.name), ("starts_with", lambda t: t.hint),
                  ("created_at", lambda t: _date(t.created_at)), ("last_used_at", lambda t: _date(t.last_used_at))),
-        correct="Settings → API tokens (revoke)", delete="revoke each in Settings → API tokens"))
+        correct=_("Settings → API tokens (revoke)"), delete=_("revoke each in Settings → API tokens")))
     register("account.EmailAddress", Entry(
-        "Email addresses and their verification", ACCOUNT, user_field="user_id", export_file="email_addresses.csv",
+        _("Email addresses and their verification"), ACCOUNT, user_field="user_id", export_file="email_addresses.csv",
         columns=(("email", lambda e: e.email), ("verified", lambda e: e.verified), ("primary", lambda e: e.primary)),
-        correct="Settings → Email"))
+        correct=_("Settings → Email")))
     register("account.EmailConfirmation", Entry(
-        "Pending email confirmations", ACCOUNT, user_field="email_address__user_id",
-        correct="Settings → Email", delete="expire by themselves, and go with your account"))
+        _("Pending email confirmations"), ACCOUNT, user_field="email_address__user_id",
+        correct=_("Settings → Email"), delete=_("expire by themselves, and go with your account")))
     register("mfa.Authenticator", Entry(
-        "Two-factor authentication (that it is on; secrets stay encrypted)", ACCOUNT, user_field="user_id",
+        _("Two-factor authentication (that it is on; secrets stay encrypted)"), ACCOUNT, user_field="user_id",
         export_file="two_factor.csv",
         columns=(("type", lambda a: a.type), ("created_at", lambda a: _date(a.created_at)),
                  ("last_used_at", lambda a: _date(a.last_used_at))),
-        correct="Settings → Two-factor", delete="turn it off in Settings → Two-factor"))
+        correct=_("Settings → Two-factor"), delete=_("turn it off in Settings → Two-factor")))
     register("usersessions.UserSession", Entry(
-        "Sessions and devices", ACCOUNT, user_field="user_id", export_file="sessions.csv",
+        _("Sessions and devices"), ACCOUNT, user_field="user_id", export_file="sessions.csv",
         columns=(("started_at", lambda s: _date(s.created_at)), ("last_seen_at", lambda s: _date(s.last_seen_at)),
                  ("ip", lambda s: s.ip), ("browser", lambda s: s.user_agent),
                  ("country", lambda s: s.data.get("country", ""))),
-        correct="Settings → Sessions", delete="log out any session in Settings → Sessions"))
-    register("sessions.Session", Entry("Login sessions (the session cookie's server side)", ACCOUNT,
-                                       delete="ended at logout, expiry or deletion"))
+        correct=_("Settings → Sessions"), delete=_("log out any session in Settings → Sessions")))
+    register("sessions.Session", Entry(_("Login sessions (the session cookie's server side)"), ACCOUNT,
+                                       delete=_("ended at logout, expiry or deletion")))
     # --- CRM ---
     register("crm.Contact", Entry(
-        "Contacts", OWNED, user_field="owner_id", export_file="contacts.csv", order_by=("sort_name", "id"),
+        _("Contacts"), OWNED, user_field="owner_id", export_file="contacts.csv", order_by=("sort_name", "id"),
         select_related=("stage",), prefetch_related=("tags",),
         columns=tuple((name, _CONTACT_CELLS[name]) for name in EXPORT_COLUMNS),
-        correct="each contact's Edit page, or PATCH /api/v1/contacts/{id}", delete="delete on the contact's page"))
+        correct=_("each contact's Edit page, or PATCH /api/v1/contacts/{id}"),
+        delete=_("delete on the contact's page")))
     register("crm.Note", Entry(
-        "Notes", OWNED, user_field="owner_id", export_file="notes.csv", order_by=("created_at", "id"),
+        _("Notes"), OWNED, user_field="owner_id", export_file="notes.csv", order_by=("created_at", "id"),
         columns=(("id", lambda n: n.pk), ("contact_id", lambda n: n.contact_id), ("body", lambda n: n.body),
                  ("created_at", lambda n: _date(n.created_at)), ("updated_at", lambda n: _date(n.updated_at))),
-        correct="edit on the contact's page", delete="delete on the contact's page"))
+        correct=_("edit on the contact's page"), delete=_("delete on the contact's page")))
     register("crm.Message", Entry(
-        "Messages and conversations", OWNED, user_field="owner_id", export_file="messages.csv",
+        _("Messages and conversations"), OWNED, user_field="owner_id", export_file="messages.csv",
         order_by=("sent_at", "id"),
         columns=(("id", lambda m: m.pk), ("contact_id", lambda m: m.contact_id), ("channel", lambda m: m.channel),
                  ("direction", lambda m: m.direction), ("body", lambda m: m.body),
                  ("sent_at", lambda m: _date(m.sent_at))),
-        correct="the contact's page", delete="delete the contact, on its page, to delete its history"))
+        correct=_("the contact's page"), delete=_("delete the contact, on its page, to delete its history")))
     register("crm.FollowUp", Entry(
-        "Follow-ups", OWNED, user_field="owner_id", export_file="followups.csv", order_by=("due_at", "id"),
+        _("Follow-ups"), OWNED, user_field="owner_id", export_file="followups.csv", order_by=("due_at", "id"),
         columns=(("id", lambda f: f.pk), ("contact_id", lambda f: f.contact_id), ("title", lambda f: f.title),
                  ("kind", lambda f: f.kind), ("due_at", lambda f: _date(f.due_at)),
                  ("done_at", lambda f: _date(f.done_at)), ("created_at", lambda f: _date(f.created_at))),
-        correct="Follow-ups page", delete="delete on the Follow-ups page"))
+        correct=_("Follow-ups page"), delete=_("delete on the Follow-ups page")))
     register("crm.StageChange", Entry(
-        "Pipeline history", OWNED, user_field="owner_id", export_file="stage_changes.csv", order_by=("at", "id"),
+        _("Pipeline history"), OWNED, user_field="owner_id", export_file="stage_changes.csv", order_by=("at", "id"),
         columns=(("id", lambda s: s.pk), ("contact_id", lambda s: s.contact_id), ("from", lambda s: s.from_name),
                  ("to", lambda s: s.to_name),
                  ("at", lambda s: _date(s.at))),
-        delete="delete the contact, on its page, to delete its history"))
+        delete=_("delete the contact, on its page, to delete its history")))
     register("crm.Stage", Entry(
-        "Pipeline stages", OWNED, user_field="owner_id", export_file="stages.csv", order_by=("position",),
+        _("Pipeline stages"), OWNED, user_field="owner_id", export_file="stages.csv", order_by=("position",),
         columns=(("slug", lambda s: s.slug), ("name", lambda s: s.name), ("position", lambda s: s.position)),
-        correct="Pipeline settings"))
+        correct=_("Pipeline settings")))
     register("crm.Tag", Entry(
-        "Tags", OWNED, user_field="owner_id", export_file="tags.csv", order_by=("name",),
-        columns=(("name", lambda t: t.name),), correct="each contact's tags"))
+        _("Tags"), OWNED, user_field="owner_id", export_file="tags.csv", order_by=("name",),
+        columns=(("name", lambda t: t.name),), correct=_("each contact's tags")))
     register("crm.MessageTemplate", Entry(
-        "Message templates", OWNED, user_field="owner_id", export_file="templates.csv", order_by=("position", "name"),
+        _("Message templates"), OWNED, user_field="owner_id", export_file="templates.csv",
+        order_by=("position", "name"),
         columns=(("id", lambda t: t.pk), ("name", lambda t: t.name), ("channel", lambda t: t.channel),
                  ("subject", lambda t: t.subject), ("body", lambda t: t.body), ("position", lambda t: t.position),
                  ("created_at", lambda t: _date(t.created_at))),
-        correct="Templates page", delete="delete on the Templates page"))
+        correct=_("Templates page"), delete=_("delete on the Templates page")))
     register("crm.ActivityDay", Entry(
-        "Daily activity", OWNED, user_field="owner_id", export_file="activity.csv", order_by=("day",),
+        _("Daily activity"), OWNED, user_field="owner_id", export_file="activity.csv", order_by=("day",),
         columns=(("day", lambda a: _date(a.day)), ("reach_outs", lambda a: a.reach_outs),
                  ("follow_ups", lambda a: a.follow_ups), ("presentations", lambda a: a.presentations)),
-        correct="Activity page"))
+        correct=_("Activity page")))
     register("crm.ActivityGoal", Entry(
-        "Daily goals", OWNED, user_field="owner_id", export_file="activity_goal.csv",
+        _("Daily goals"), OWNED, user_field="owner_id", export_file="activity_goal.csv",
         columns=(("reach_outs", lambda g: g.reach_outs), ("follow_ups", lambda g: g.follow_ups),
                  ("presentations", lambda g: g.presentations)),
-        correct="Activity page"))
+        correct=_("Activity page")))
     register("crm.ImportJob", Entry(
-        "Imports", OWNED, user_field="owner_id", export_file="imports.csv", order_by=("created_at",),
+        _("Imports"), OWNED, user_field="owner_id", export_file="imports.csv", order_by=("created_at",),
         columns=(("status", lambda i: i.status), ("format", lambda i: i.file_format),
                  ("created", lambda i: i.created), ("updated", lambda i: i.updated), ("skipped", lambda i: i.skipped),
                  ("errors", lambda i: len(i.errors or [])), ("created_at", lambda i: _date(i.created_at))),
-        delete="with your account (the uploaded file itself is deleted when the import ends)"))
+        delete=_("with your account (the uploaded file itself is deleted when the import ends)")))
     register("crm.DuplicateDismissal", Entry(
-        "Contacts you marked as not the same person", OWNED, user_field="owner_id",
+        _("Contacts you marked as not the same person"), OWNED, user_field="owner_id",
         export_file="duplicate_dismissals.csv", order_by=("created_at", "id"),
         columns=(("contact_id", lambda d: d.contact_a_id), ("other_contact_id", lambda d: d.contact_b_id),
                  ("created_at", lambda d: _date(d.created_at))),
-        correct="Contacts → Possible duplicates → Not the same person (Suggest again)",
-        delete="delete with “Suggest again” there; it also goes when either contact is deleted or merged"))
+        correct=_("Contacts → Possible duplicates → Not the same person (Suggest again)"),
+        delete=_("delete with “Suggest again” there; it also goes when either contact is deleted or merged")))
     register("crm.IdempotentAnswer", Entry(
         "Answers to API writes, kept 24 hours so that a repeated request (Idempotency-Key) gets the same one",
         DERIVED, user_field="owner_id", delete="after 24 hours, and with your account"))
@@ -200,48 +204,48 @@ def declare() -> None:
         delete="deleted when you leave the team (your copies stay your templates)"))
     # --- Privacy ---
     register("privacy.LoginRecord", Entry(
-        "Login history", ACCOUNT, user_field="user_id", export_file="logins.csv", order_by=("-at",),
+        _("Login history"), ACCOUNT, user_field="user_id", export_file="logins.csv", order_by=("-at",),
         columns=(("at", lambda r: _date(r.at)), ("ip", lambda r: r.ip or ""), ("browser", lambda r: r.user_agent),
                  ("country", lambda r: r.country), ("method", lambda r: r.method)),
-        delete="delete it on Your data (kept 90 days otherwise)"))
+        delete=_("delete it on Your data (kept 90 days otherwise)")))
     register("privacy.UsageEvent", Entry(
-        "Usage events (pages and features, never contents)", ACCOUNT, user_field="user_id",
+        _("Usage events (pages and features, never contents)"), ACCOUNT, user_field="user_id",
         export_file="usage.csv", order_by=("-at",),
         columns=(("at", lambda e: _date(e.at)), ("name", lambda e: e.name)),
-        delete="delete it on Your data (kept 90 days otherwise)"))
+        delete=_("delete it on Your data (kept 90 days otherwise)")))
     register("privacy.SupportGrant", Entry(
-        "Support access you granted", ACCOUNT, user_field="user_id", export_file="support_grants.csv",
+        _("Support access you granted"), ACCOUNT, user_field="user_id", export_file="support_grants.csv",
         columns=(("created_at", lambda g: _date(g.created_at)), ("expires_at", lambda g: _date(g.expires_at)),
                  ("revoked_at", lambda g: _date(g.revoked_at))),
-        correct="Your data → Support access"))
+        correct=_("Your data → Support access")))
     register("privacy.PolicyAcknowledgement", Entry(
-        "Policy acknowledgements", ACCOUNT, user_field="user_id", export_file="policy_acknowledgements.csv",
+        _("Policy acknowledgements"), ACCOUNT, user_field="user_id", export_file="policy_acknowledgements.csv",
         columns=(("policy", lambda a: a.version.kind), ("version", lambda a: _date(a.version.published_on)),
                  ("acknowledged_at", lambda a: _date(a.at))),
         select_related=("version",)))
     register("privacy.StaffAccess", Entry(
-        "Staff access to your account", STAFF, user_field="account_id", export_file="staff_access.csv",
+        _("Staff access to your account"), STAFF, user_field="account_id", export_file="staff_access.csv",
         order_by=("seq",),
         columns=(("at", lambda s: _date(s.at)), ("staff", lambda s: s.staff_name), ("basis", lambda s: s.basis),
                  ("reason", lambda s: s.reason), ("action", lambda s: s.action), ("resource", lambda s: s.resource)),
-        delete="kept (append-only); the reasons are sealed under your key, so they are shredded with it"))
+        delete=_("kept (append-only); the reasons are sealed under your key, so they are shredded with it")))
     register("privacy.ChildReport", Entry(
-        "Reports that an account belongs to a child", STAFF,
-        delete="resolved and kept by staff; hold only the reported address"))
+        _("Reports that an account belongs to a child"), STAFF,
+        delete=_("resolved and kept by staff; hold only the reported address")))
     register("privacy.UsageDailyCount", Entry("Anonymous daily usage counts", AGGREGATE))
     register("privacy.VisitorDay", Entry("Anonymous daily visitor counts", AGGREGATE))
     register("privacy.PolicyVersion", Entry("Published policies", NONE))
     # --- Key store ---
     for label in ("vault.AccountKey", "vault.AccountIndexKey"):
-        register(label, Entry("Encryption keys of your account", KEYS, user_field="owner_id",
-                              delete="destroyed at once when you delete your account"))
-    register("vault.Tombstone", Entry("Deletion record (account id and time only)", KEYS,
-                                      delete="kept 91 days so no backup brings a deleted account back"))
+        register(label, Entry(_("Encryption keys of your account"), KEYS, user_field="owner_id",
+                              delete=_("destroyed at once when you delete your account")))
+    register("vault.Tombstone", Entry(_("Deletion record (account id and time only)"), KEYS,
+                                      delete=_("kept 91 days so no backup brings a deleted account back")))
     # --- Framework tables with nothing about anyone ---
-    register("admin.LogEntry", Entry("Staff's admin actions (on staff-side records only)", STAFF,
-                                     user_field="user_id", delete="kept with the staff member's account"))
+    register("admin.LogEntry", Entry(_("Staff's admin actions (on staff-side records only)"), STAFF,
+                                     user_field="user_id", delete=_("kept with the staff member's account")))
     for label in ("auth.Permission", "auth.Group", "contenttypes.ContentType"):
         register(label, Entry("Framework table", NONE))
-    register("accounts.User_groups", Entry("Account groups", ACCOUNT, user_field="user_id"))
-    register("accounts.User_user_permissions", Entry("Account permissions", ACCOUNT, user_field="user_id"))
+    register("accounts.User_groups", Entry(_("Account groups"), ACCOUNT, user_field="user_id"))
+    register("accounts.User_user_permissions", Entry(_("Account permissions"), ACCOUNT, user_field="user_id"))
     register("auth.Group_permissions", Entry("Framework table", NONE))

@@ -38,6 +38,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
@@ -84,7 +85,12 @@ class Document:
 
     @property
     def title(self) -> str:
-        return str(PolicyVersion.Kind(self.kind).label)
+        return kind_title(self.kind)
+
+
+def kind_title(kind: str) -> str:
+    """The document's name in the active language ("Privacy policy" is a msgid of the policy pages' footer)."""
+    return _(str(PolicyVersion.Kind(kind).label))
 
 
 PAGES = {"privacy": "site:privacy", "terms": "site:terms", "cookies": "site:cookies"}
@@ -222,7 +228,7 @@ def policy_publish(
         raise ValidationError({"kind": f"Unknown kind {kind!r}: use one of {', '.join(PolicyVersion.Kind.values)}."})
     published_on = published_on or _date_from_path(path) or this_day
     if published_on > this_day:
-        errors["published_on"] = "A version is published on the day it is recorded, not in the future."
+        errors["published_on"] = _("A version is published on the day it is recorded, not in the future.")
     if body is None:
         file = Path(path) if path is not None else file_path(kind, published_on)
         if not file.is_file():
@@ -230,12 +236,12 @@ def policy_publish(
         body = file.read_text(encoding="utf-8")
     body = body.replace("\r\n", "\n").strip()
     if not body:
-        errors["body"] = "The text is empty."
+        errors["body"] = _("The text is empty.")
     summary = (summary or "").strip()
     if meaningful:
         effective_on = effective_on or this_day + timedelta(days=notice_days())
         if not summary:
-            errors["summary"] = "A meaningful change needs a short plain summary for the email and the banner."
+            errors["summary"] = _("A meaningful change needs a short plain summary for the email and the banner.")
         if effective_on < this_day + timedelta(days=notice_days()) and not force:
             errors["effective_on"] = (
                 f"A meaningful change takes effect at least {notice_days()} days after people are told: "
@@ -246,7 +252,7 @@ def policy_publish(
     if len(summary) > SUMMARY_MAX:
         errors["summary"] = f"Keep the summary under {SUMMARY_MAX} characters."
     if effective_on < published_on:
-        errors["effective_on"] = "A version can't take effect before it is published."
+        errors["effective_on"] = _("A version can't take effect before it is published.")
     if errors:
         raise ValidationError(errors)
 
@@ -328,7 +334,7 @@ def send_policy_notice_batch(version_id: int, after: str, attempt: int) -> int:
         return 0
     context = {
         "base_url": settings.BASE_URL,
-        "title": str(PolicyVersion.Kind(version.kind).label),
+        "title": kind_title(version.kind),
         "kind": version.kind,
         "effective_on": version.effective_on,
         "summary": version.summary,
@@ -353,7 +359,7 @@ def send_policy_notice_batch(version_id: int, after: str, attempt: int) -> int:
 
 def _message(user, context: dict, connection) -> EmailMessage:
     with translation.override(user.language or "en"):
-        context = {**context, "name": user.get_short_name() or user.name}
+        context = {**context, "name": user.get_short_name() or user.name, "title": kind_title(context["kind"])}
         subject = render_to_string("emails/policy_change-subject.txt", context).strip()
         body = render_to_string("emails/policy_change-body.txt", context)
     return EmailMessage(f"LTE: {subject}", body, None, [user.email], connection=connection)
@@ -409,7 +415,7 @@ def acknowledgements_of(user) -> list[dict]:
     return [
         {
             "kind": ack.version.kind,
-            "title": str(PolicyVersion.Kind(ack.version.kind).label),
+            "title": kind_title(ack.version.kind),
             "published_on": ack.version.published_on,
             "effective_on": ack.version.effective_on,
             "summary": ack.version.summary,

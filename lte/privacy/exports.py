@@ -18,7 +18,8 @@ from datetime import date, datetime
 import vobject
 from django.db import connection, transaction
 from django.db.models import Prefetch
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
 
 from lte.crm.birthdays import birthday_text
 from lte.crm.models import Contact, FollowUp, Message, Note
@@ -32,10 +33,11 @@ logger = logging.getLogger("lte.privacy.exports")
 FLUSH_BYTES = 64 * 1024
 CHUNK_ROWS = 2000
 
-README = """LeadTrackEngine export
+# The export's README.txt, in the account's language (gettext_noop: translated when the ZIP is written).
+README = gettext_noop("""LeadTrackEngine export
 ======================
 
-Everything we hold about you and your business, exported on {when} (UTC).
+Everything we hold about you and your business, exported on %(when)s (UTC).
 Every file is UTF-8 CSV (with a byte-order mark, for Excel) with a header row. Times are ISO 8601 in UTC;
 dates are YYYY-MM-DD, and a birthday without a year is --MM-DD.
 Several values in one cell (emails, phones, websites, tags) are separated by " | "; their labels (mobile,
@@ -50,8 +52,8 @@ this whole ZIP) into an empty account gives back the same data.
 
 Files
 -----
-{files}
-"""
+%(files)s
+""")
 
 
 class _Sink(io.RawIOBase):
@@ -213,13 +215,14 @@ def logged_stream(chunks: Iterator[bytes], fmt: str) -> Iterator[bytes]:
 
 
 def zip_stream(user) -> Iterator[bytes]:
-    """Yields the export ZIP piece by piece."""
+    """Yields the export ZIP piece by piece (its README in the account's language: the download goes on after
+    the request's language is gone)."""
     sink = _Sink()
-    with (acting_for(user.pk), snapshot(),
+    with (acting_for(user.pk), snapshot(), translation.override(user.language or "en"),
           zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive):
         files = []
         for model, entry in exported_entries():
-            files.append(f"- {entry.export_file}: {entry.label}")
+            files.append(f"- {entry.export_file}: {gettext(entry.label)}")
             info = zipfile.ZipInfo(entry.export_file, date_time=timezone.now().timetuple()[:6])
             info.compress_type = zipfile.ZIP_DEFLATED
             with archive.open(info, "w", force_zip64=True) as raw:
@@ -233,8 +236,8 @@ def zip_stream(user) -> Iterator[bytes]:
                         yield sink.drain()
             if sink.pending():
                 yield sink.drain()
-        archive.writestr("README.txt", README.format(when=timezone.now().isoformat(timespec="seconds"),
-                                                     files="\n".join(files)))
+        archive.writestr("README.txt", gettext(README) % {"when": timezone.now().isoformat(timespec="seconds"),
+                                                          "files": "\n".join(files)})
     yield sink.drain()
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.apps import apps
 from django.db import models
+from django.utils.translation import gettext_noop
 
 ACCOUNT = "account"      # about the user themself (profile, sessions, logins, tokens…)
 OWNED = "owned"          # the user's own CRM records
@@ -26,13 +27,13 @@ Column = tuple[str, Callable[[Any], Any]]
 
 @dataclass(frozen=True)
 class Entry:
-    label: str                                  # plain words, for "Your data"
+    label: str                                  # plain words, for "Your data" (gettext_noop: shown translated)
     kind: str
     user_field: str | None = None               # the lookup from the model to the user's id
     export_file: str | None = None              # e.g. "contacts.csv"
     columns: tuple[Column, ...] = ()
     correct: str = ""                           # where the user corrects it
-    delete: str = "deleted with your account"
+    delete: str = gettext_noop("deleted with your account")
     order_by: tuple[str, ...] = ("pk",)
     select_related: tuple[str, ...] = ()
     prefetch_related: tuple[str, ...] = ()

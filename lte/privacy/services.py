@@ -5,6 +5,7 @@ from __future__ import annotations
 from allauth.account.models import EmailAddress
 from allauth.mfa.utils import is_mfa_enabled
 from allauth.usersessions.models import UserSession
+from django.utils.translation import gettext
 
 from lte.accounts.models import ApiToken, User
 from lte.privacy import registry, usage
@@ -31,7 +32,7 @@ def your_data(user: User) -> dict:
     counts = {}
     for model, entry in registry.entries([registry.OWNED, registry.ACCOUNT, registry.STAFF]):
         if entry.user_field:
-            counts[entry.label] = registry.queryset(model, entry, user.pk).count()
+            counts[gettext(entry.label)] = registry.queryset(model, entry, user.pk).count()
     return {
         "account": {"id": str(user.pk), "name": user.name, "email": user.email,
                     "email_verified": EmailAddress.objects.filter(user=user, verified=True, primary=True).exists(),
@@ -60,12 +61,13 @@ def your_data(user: User) -> dict:
         "support_access": {"granted_until": _iso(grant.expires_at) if grant else None},
         "staff_access_log": staff_log,
         "counts": counts,
-        "what_we_keep": [{"what": entry.label, "kind": entry.kind, "correct": entry.correct, "delete": entry.delete}
+        "what_we_keep": [{"what": gettext(entry.label), "kind": entry.kind,
+                          "correct": gettext(entry.correct) if entry.correct else "", "delete": gettext(entry.delete)}
                          for _model, entry in registry.entries([registry.ACCOUNT, registry.OWNED, registry.STAFF,
                                                                 registry.KEYS])],
-        "backups": "Encrypted backups of the data are kept 90 days and of the key store 7 days; after you "
-                   "delete your account, its keys are destroyed at once, so no backup can be read for it, and "
-                   "no restore brings it back.",
+        "backups": gettext("Encrypted backups of the data are kept 90 days and of the key store 7 days; after "
+                           "you delete your account, its keys are destroyed at once, so no backup can be read for "
+                           "it, and no restore brings it back."),
     }
 
 

@@ -15,6 +15,7 @@ from datetime import timedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from lte.accounts.models import User
 from lte.lib.emails import send_staff_access_notice
@@ -134,7 +135,7 @@ def support_view(*, staff, account_id, resource: str, reason: str = "") -> Itera
     elif len((reason or "").strip()) >= 10:
         basis = "reason"
     else:
-        raise ValidationError("No active grant from the user: write the reason for this access (10+ characters).")
+        raise ValidationError(_("No active grant from the user: write the reason for this access (10+ characters)."))
     entry = record_staff_action(staff=staff, account_id=account_id, action="view", resource=resource, basis=basis,
                                 reason=reason.strip())
     token = _support.set(_Session(staff.pk, account_id))

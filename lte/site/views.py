@@ -8,6 +8,7 @@ from django.db import connection
 from django.db.utils import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -29,6 +30,28 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("crm:dashboard")
     return render(request, "site/home.html")
+
+
+@require_GET
+def manifest(request: HttpRequest) -> JsonResponse:
+    """The web app manifest, in the visitor's language (installing the app names it and its shortcuts)."""
+    data = {
+        "id": "/app/", "name": "LeadTrackEngine", "short_name": "LTE",
+        "description": _("Your contacts, follow-ups and daily activity — private, on your phone."),
+        "lang": request.LANGUAGE_CODE, "dir": "auto", "start_url": "/app/", "scope": "/", "display": "standalone",
+        "background_color": "#f7f7f5", "theme_color": "#0b5f4f", "categories": ["business", "productivity"],
+        "icons": [{"src": "/static/icon.svg", "sizes": "any", "type": "image/svg+xml", "purpose": "any"}],
+        "shortcuts": [
+            {"name": _("Today"), "url": "/app/"},
+            {"name": _("New contact"), "url": "/app/contacts/new"},
+            {"name": _("Contacts"), "url": "/app/contacts/"},
+            {"name": _("Follow-ups"), "url": "/app/followups/"},
+        ],
+    }
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    response["Content-Type"] = "application/manifest+json"
+    response["Vary"] = "Accept-Language, Cookie"
+    return response
 
 
 @require_GET
@@ -107,11 +130,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Not found."}, status=404)
+        return JsonResponse({"detail": _("Not found.")}, status=404)
     return render(request, "site/404.html", status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Something went wrong on our side."}, status=500)
+        return JsonResponse({"detail": _("Something went wrong on our side.")}, status=500)
     return render(request, "site/500.html", status=500)

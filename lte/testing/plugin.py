@@ -8,10 +8,16 @@ import pytest
 from django.test import Client
 
 from lte.accounts.models import User
+from lte.lib.catalogs import compile_catalogs
 from lte.privacy import usage
 from lte.testing.helpers import bearer_client, clear_cache, make_user, with_two_factor
 
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_configure(config) -> None:
+    """The translations the pages are tested in: locale/*.po compiled as `lte run` compiles them."""
+    compile_catalogs()
 
 
 def pytest_collection_modifyitems(items) -> None:

@@ -128,10 +128,12 @@ def test_it_lets_bob_change_only_his_own_profile(client, alice, bob, bob_token):
 @pytest.mark.parametrize(
     ("field", "value", "stored"),
     [("name", "Alice Renamed", "Alice Renamed"), ("name", "  Alice Trimmed  ", "Alice Trimmed"),
-     ("name", "Zoë Ñúñez 李", "Zoë Ñúñez 李"), ("language", "es", "es"), ("language", "nl", "nl"),
+     ("name", "Zoë Ñúñez 李", "Zoë Ñúñez 李"), ("language", "es", "es"), ("language", "pt-BR", "pt-BR"),
+     ("language", "pt-br", "pt-BR"), ("language", "DE", "de"),
      ("currency", "EUR", "EUR"), ("currency", "jpy", "JPY"), ("timezone", "America/Chicago", "America/Chicago"),
      ("timezone", "Asia/Kolkata", "Asia/Kolkata")],
-    ids=["name", "name-trimmed", "name-unicode", "language-es", "language-nl", "currency", "currency-lower",
+    ids=["name", "name-trimmed", "name-unicode", "language-es", "language-pt-BR",
+         "language-pt-br-any-case", "language-upper", "currency", "currency-lower",
          "timezone", "timezone-half-hour"],
 )
 def test_it_changes_one_field(client, alice, alice_token, field, value, stored):
@@ -164,10 +166,12 @@ def test_it_changes_nothing_for_an_empty_patch(client, alice, alice_token):
     "data",
     [{"timezone": "Mars/Olympus"}, {"timezone": ""}, {"timezone": "utc"}, {"timezone": "../../etc/passwd"},
      {"timezone": "Europe/Madrid\x00"}, {"currency": "XYZ"}, {"currency": ""}, {"currency": "€"},
-     {"language": "xx"}, {"language": ""}, {"language": "en-GB-x"}, {"name": ""}, {"name": "   "},
+     {"language": "xx"}, {"language": ""}, {"language": "nl"}, {"language": "it"}, {"language": "pt"},
+     {"language": "en-GB-x"}, {"name": ""}, {"name": "   "},
      {"name": "Al\x00ice"}, {"name": None}, {"timezone": None}, {"currency": None}, {"language": None}],
     ids=["tz-unknown", "tz-empty", "tz-lowercase", "tz-path", "tz-nul", "currency-unknown", "currency-empty",
-         "currency-symbol", "language-unknown", "language-empty", "language-bad", "name-empty", "name-blank",
+         "currency-symbol", "language-unknown", "language-empty", "language-dutch-dropped",
+         "language-italian-dropped", "language-pt-is-pt-BR", "language-bad", "name-empty", "name-blank",
          "name-nul", "name-null", "tz-null", "currency-null", "language-null"],
 )
 def test_it_refuses_a_bad_value_with_400(client, alice, alice_token, data):

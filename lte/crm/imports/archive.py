@@ -25,6 +25,7 @@ from typing import overload
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from lte.crm.imports import layouts, limits
 from lte.crm.imports.readers import RawRow, _RowError, csv_records, extract_cells
@@ -35,7 +36,7 @@ from lte.crm.services.followups import MAX_TITLE
 from lte.crm.services.messages import MAX_MESSAGE
 from lte.crm.services.normalise import clean_text
 from lte.crm.services.notes import MAX_NOTE
-from lte.crm.services.stages import DEFAULT_STAGES, stages_of
+from lte.crm.services.stages import is_default_name, stages_of
 from lte.crm.services.tags import TAG_MAX
 from lte.lib.spreadsheet import unneutralise
 
@@ -183,7 +184,7 @@ def _moment(text: str, fallback: datetime | None = None) -> datetime | None:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise ValidationError(f"“{text[:40]}” is not a date and time.") from None
+        raise ValidationError(gettext("“%(value)s” is not a date and time.") % {"value": text[:40]}) from None
     return value if timezone.is_aware(value) else value.replace(tzinfo=UTC)
 
 
@@ -249,7 +250,6 @@ class ArchiveBatch:
 
     def _stages(self) -> None:
         """Stages the account lacks are added; one still called by its default name takes the export's."""
-        defaults = dict(DEFAULT_STAGES)
         existing = {s.slug: s for s in stages_of(self.owner)}
         for row in self.rows:
             slug, name = row.cells.get("slug", "").strip(), row.cells.get("name", "").strip()
@@ -257,15 +257,15 @@ class ArchiveBatch:
                 position = int(row.cells.get("position") or 0)
                 stage_name = clean_text(name, field="name", max_length=40, required=True)
                 if not slug or len(slug) > 40 or not 0 <= position <= 1000:
-                    raise ValidationError("not a stage.")
+                    raise ValidationError(gettext("not a stage."))
             except (ValueError, ValidationError):
-                self.error(row, "this stage could not be read.")
+                self.error(row, gettext("this stage could not be read."))
                 continue
             stage = existing.get(slug)
             if stage is None:
                 existing[slug] = Stage.objects.create(owner=self.owner, slug=slug, name=stage_name, position=position)
                 self.result.created += 1
-            elif stage.name == defaults.get(slug) and (stage.name, stage.position) != (stage_name, position):
+            elif is_default_name(slug, stage.name) and (stage.name, stage.position) != (stage_name, position):
                 stage.name, stage.position = stage_name, position
                 stage.save(update_fields=["name", "position"])
                 self.result.updated += 1
@@ -290,7 +290,7 @@ class ArchiveBatch:
                 continue
             contact_id = contacts.get(row.cells.get("contact_id", ""))
             if name != "templates.csv" and contact_id is None:
-                self.error(row, "its contact is not in this import, so it was left out.")
+                self.error(row, gettext("its contact is not in this import, so it was left out."))
                 continue
             try:
                 new.append(self._build(name, row, record_id, contact_id))
@@ -321,7 +321,7 @@ class ArchiveBatch:
         if name == "messages.csv":
             channel = c.get("channel", "")
             if channel not in Message.Channel.values:
-                raise ValidationError(f"“{channel[:20]}” is not a channel.")
+                raise ValidationError(gettext("“%(value)s” is not a channel.") % {"value": channel[:20]})
             sent = _moment(c.get("sent_at", ""), now)
             direction = c.get("direction", "")
             return Message(pk=record_id, owner=owner, contact_id=contact_id, channel=channel,
@@ -331,7 +331,7 @@ class ArchiveBatch:
         if name == "followups.csv":
             due = _moment(c.get("due_at", ""))
             if due is None:
-                raise ValidationError("it has no due date.")
+                raise ValidationError(gettext("it has no due date."))
             kind = c.get("kind", "")
             return FollowUp(pk=record_id, owner=owner, contact_id=contact_id,
                             title=clean_text(c.get("title", ""), field="title", max_length=MAX_TITLE,

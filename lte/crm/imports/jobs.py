@@ -18,7 +18,8 @@ from typing import cast
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from huey.contrib.djhuey import db_task
 
 from lte.crm.imports import limits
@@ -341,8 +342,9 @@ def import_run(job_id) -> ImportJob | None:
         return job
     try:
         if not job.file_key:
-            raise ImportFileError("The uploaded file's key is gone; upload the file again.")
-        _Run(job, b64d(job.file_key)).run()
+            raise ImportFileError(gettext("The uploaded file's key is gone; upload the file again."))
+        with translation.override(job.owner.language or "en"):  # the report speaks the seller's language
+            _Run(job, b64d(job.file_key)).run()
     except _Superseded:
         logger.info("import %s: another run took over or it was stopped", job.pk)
     except ImportFileError as exc:

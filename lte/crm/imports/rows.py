@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from lte.crm.birthdays import YEARLESS, yearless
 from lte.crm.fields import FIELDS
@@ -298,7 +299,7 @@ def _validated(ctx: _Context, number: int, data: ContactData, notes: list[str], 
     cleaned_notes = unique(part for body in bodies for part in _pieces(body))
     if not (contact.first_name or contact.last_name or contact.company or contact.emails or contact.phones
             or contact.address or contact.birthday or cleaned_notes or tags or contact.urls):
-        raise ValidationError("the row is empty.")
+        raise ValidationError(gettext("the row is empty."))
     data.stage = stage.slug  # a stage given by its name, resolved (for the one-by-one fallback)
     contact.stage = stage
     if stage.slug == CUSTOMER_STAGE and contact.customer_since is None:

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
+from django.utils.translation import gettext
 
 from lte.crm.fields import FILLED_IN
 from lte.crm.imports.readers import RawRow, quote
@@ -176,7 +177,7 @@ class _Batch:
     def _prepare(self) -> None:
         for row in self.rows:
             if row.fields is None:
-                self.error(row.number, row.error or "the row could not be read.")
+                self.error(row.number, row.error or gettext("the row could not be read."))
                 self.result.skipped += 1
                 continue
             try:
@@ -188,8 +189,9 @@ class _Batch:
             for warning in item.warnings:
                 self.error(row.number, warning, item.display)
             for what, value in item.rejected:
-                self.error(row.number, f"{item.display}: {what} {quote(value)} could not be read; it is kept in a "
-                                       "note on the contact.", item.display)
+                self.error(row.number, gettext("%(contact)s: %(what)s %(value)s could not be read; it is kept in a "
+                                               "note on the contact.") % {
+                    "contact": item.display, "what": what, "value": quote(value)}, item.display)
             if parse_uuid(item.source_id) is None:  # a row that isn't our export's is known again by its contents
                 self.fingerprints[id(item)] = row_digest(self.owner.pk, row.fields)
             self.valid.append(item)
@@ -304,7 +306,7 @@ class _Batch:
             self.result.skipped += 1
             return
         except Contact.DoesNotExist:  # deleted by the seller while the import ran
-            self.error(p.number, "the contact this row matched was deleted meanwhile, so the row was skipped.")
+            self.error(p.number, gettext("the contact this row matched was deleted meanwhile, so the row was skipped."))
             self.result.skipped += 1
             return
         if _changes(data):

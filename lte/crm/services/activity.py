@@ -7,6 +7,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext
 
 from lte.crm.models import ActivityDay, ActivityGoal
 from lte.lib.zones import today_for
@@ -33,7 +34,7 @@ def activity_goal(owner) -> ActivityGoal:
 def activity_goal_set(*, owner, reach_outs: int, follow_ups: int, presentations: int) -> ActivityGoal:
     for name, value in (("reach_outs", reach_outs), ("follow_ups", follow_ups), ("presentations", presentations)):
         if not isinstance(value, int) or not 0 <= value <= 1000:
-            raise ValidationError({name: "must be a whole number from 0 to 1000."})
+            raise ValidationError({name: gettext("must be a whole number from 0 to 1000.")})
     goal, _ = ActivityGoal.objects.get_or_create(owner=owner)
     goal.reach_outs, goal.follow_ups, goal.presentations = reach_outs, follow_ups, presentations
     goal.save()

@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from lte.crm.birthdays import is_yearless, parse_birthday_text
 from lte.crm.fields import OPENS_DETAILS
@@ -40,6 +41,8 @@ from lte.crm.services.tags import tags_for, tags_named
 from lte.lib import bulk
 
 DEFAULT_SOURCES = ["warm market", "social", "referral", "event", "other"]
+
+NOT_A_BIRTHDAY = gettext_noop("must be a date (YYYY-MM-DD, or --MM-DD without the year).")
 
 
 @dataclass
@@ -98,7 +101,7 @@ def _apply(contact: Contact, owner, data: ContactData, *,
         if labels is UNSET or labels is None:
             return clean(values)
         if not isinstance(labels, list | tuple) or len(labels) > len(values or []):
-            raise ValidationError({f"{kind}_labels": f"give at most one label per {kind}."})
+            raise ValidationError({f"{kind}_labels": gettext("give at most one label per value.")})
         padded = list(labels) + [""] * len(values)
         pairs = [(v, padded[i]) for i, v in enumerate(values or []) if v and str(v).strip()]
         cleaned = [(clean([v])[0], label) for v, label in pairs]  # each value cleaned once, with its label
@@ -126,12 +129,11 @@ def _apply(contact: Contact, owner, data: ContactData, *,
                 try:
                     birthday = parse_birthday_text(birthday)
                 except ValueError:
-                    raise ValidationError({"birthday": "must be a date (YYYY-MM-DD, or --MM-DD without the year)."}
-                                          ) from None
+                    raise ValidationError({"birthday": gettext(NOT_A_BIRTHDAY)}) from None
             if birthday is not None and not isinstance(birthday, date):
-                raise ValidationError({"birthday": "must be a date (YYYY-MM-DD, or --MM-DD without the year)."})
+                raise ValidationError({"birthday": gettext(NOT_A_BIRTHDAY)})
             if birthday and not is_yearless(birthday) and not date(1900, 1, 1) <= birthday <= timezone.localdate():
-                raise ValidationError({"birthday": "must be between 1900 and today."})
+                raise ValidationError({"birthday": gettext("must be between 1900 and today.")})
             contact.birthday = birthday
         if data.source is not UNSET:
             contact.source = clean_text(data.source, field="source", max_length=SOURCE_MAX)
@@ -140,14 +142,15 @@ def _apply(contact: Contact, owner, data: ContactData, *,
         if data.reorder_every_days is not UNSET:
             days = data.reorder_every_days
             if days is not None and not (isinstance(days, int) and 1 <= days <= MAX_REORDER_DAYS):
-                raise ValidationError({"reorder_every_days": f"must be between 1 and {MAX_REORDER_DAYS} days."})
+                raise ValidationError({"reorder_every_days": gettext("must be between 1 and %(most)s days.") % {
+                    "most": MAX_REORDER_DAYS}})
             contact.reorder_every_days = days
         if data.social is not UNSET:
             social = data.social or {}
             if not isinstance(social, dict) or len(social) > 10 or not all(
                     isinstance(k, str) and isinstance(v, str) and len(k) <= 20 and len(v) <= 200
                     for k, v in social.items()):
-                raise ValidationError({"social": "is a map of up to 10 networks to handles."})
+                raise ValidationError({"social": gettext("is a map of up to 10 networks to handles.")})
             contact.social = social or None
         if data.stage is not UNSET and data.stage is not None:
             new_stage = stage_by_slug(owner, data.stage)
@@ -194,7 +197,7 @@ def _apply(contact: Contact, owner, data: ContactData, *,
         contact.reach = merged if merged["emails"] or merged["phones"] else None
     if require_identity and not (contact.first_name or contact.last_name or contact.company or contact.emails
                                  or contact.phones):
-        raise ValidationError({"first_name": "Give the contact a name, an email or a phone number."})
+        raise ValidationError({"first_name": gettext("Give the contact a name, an email or a phone number.")})
     name_keys(contact)
     return emails, phones, new_stage
 

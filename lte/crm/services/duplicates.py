@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from lte.crm.fields import FILLED_IN, IN_DETAILS
 from lte.crm.models import Contact, ContactLookup, DuplicateDismissal, FollowUp, Message, Note, StageChange
@@ -55,7 +56,7 @@ def contact_merge(*, owner, keep_id, merge_id) -> Contact:
     either side is dropped); the merged one is deleted."""
     keep = Contact.objects.owned_by(owner).select_for_update().get(pk=keep_id)  # a missing one is a 404 first
     if str(keep_id) == str(merge_id):
-        raise ValidationError({"merge": "A contact can't be merged into itself."})
+        raise ValidationError({"merge": gettext("A contact can't be merged into itself.")})
     other = Contact.objects.owned_by(owner).select_for_update().get(pk=merge_id)
     emails = unique(list(zip(keep.emails, keep.email_labels, strict=True))
                      + list(zip(other.emails, other.email_labels, strict=True)), key=lambda p: p[0].casefold())
@@ -98,7 +99,7 @@ def dismissed_with(owner, contact_id) -> set:
 def _pair_of(owner, contact_id, other_id) -> tuple[Contact, Contact]:
     """Two different contacts of the owner, in the canonical order of a dismissal (the smaller id first)."""
     if str(contact_id) == str(other_id):
-        raise ValidationError({"contact_ids": "Give two different contacts."})
+        raise ValidationError({"contact_ids": gettext("Give two different contacts.")})
     first = Contact.objects.owned_by(owner).get(pk=contact_id)
     second = Contact.objects.owned_by(owner).get(pk=other_id)
     return (first, second) if first.pk < second.pk else (second, first)

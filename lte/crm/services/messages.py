@@ -8,10 +8,13 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from lte.crm.models import Contact, Message
 from lte.crm.services.activity import activity_add
 from lte.crm.services.normalise import UNSET, aware, clean_text, not_future
+
+CHANNELS = ", ".join(Message.Channel.values)
 
 MAX_MESSAGE = 20_000
 
@@ -22,9 +25,9 @@ def message_log(*, owner, contact_id, channel: str, direction: str = "out", body
     """Logs a conversation; an outgoing one counts as today's reach-out and marks the contact contacted."""
     contact = Contact.objects.owned_by(owner).get(pk=contact_id)
     if channel not in Message.Channel.values:
-        raise ValidationError({"channel": f"is one of {', '.join(Message.Channel.values)}."})
+        raise ValidationError({"channel": gettext("is one of %(channels)s.") % {"channels": CHANNELS}})
     if direction not in Message.Direction.values:
-        raise ValidationError({"direction": "is “out” or “in”."})
+        raise ValidationError({"direction": gettext("is “out” or “in”.")})
     when = not_future(aware(sent_at, "sent_at"), "sent_at") if sent_at is not None else timezone.now()
     message = Message.objects.create(owner=owner, contact=contact, channel=channel, direction=direction,
                                      body=clean_text(body, field="body", max_length=MAX_MESSAGE), sent_at=when)
@@ -41,11 +44,11 @@ def message_update(*, owner, message_id, channel: Any = UNSET, direction: Any = 
     message = Message.objects.owned_by(owner).select_for_update().get(pk=message_id)
     if channel is not UNSET:
         if channel not in Message.Channel.values:
-            raise ValidationError({"channel": f"is one of {', '.join(Message.Channel.values)}."})
+            raise ValidationError({"channel": gettext("is one of %(channels)s.") % {"channels": CHANNELS}})
         message.channel = channel
     if direction is not UNSET:
         if direction not in Message.Direction.values:
-            raise ValidationError({"direction": "is “out” or “in”."})
+            raise ValidationError({"direction": gettext("is “out” or “in”.")})
         message.direction = direction
     if body is not UNSET:
         message.body = clean_text(body, field="body", max_length=MAX_MESSAGE)

@@ -16,6 +16,7 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
+from django.utils.translation import gettext
 
 MAX_EMAILS = MAX_PHONES = 10
 MAX_ADDRESS = 500
@@ -31,11 +32,11 @@ T = TypeVar("T")
 def clean_text(value: str | None, *, field: str, max_length: int, required: bool = False) -> str:
     value = (value or "").strip()
     if "\x00" in value:
-        raise ValidationError({field: "must not contain NUL characters."})
+        raise ValidationError({field: gettext("must not contain NUL characters.")})
     if required and not value:
-        raise ValidationError({field: "is required."})
+        raise ValidationError({field: gettext("is required.")})
     if len(value) > max_length:
-        raise ValidationError({field: f"is longer than {max_length} characters."})
+        raise ValidationError({field: gettext("is longer than %(most)s characters.") % {"most": max_length}})
     return value
 
 
@@ -85,11 +86,12 @@ def normalise_phone(value: str, *, region: str | None = None) -> str:
 def _normalise_email(value: str, _region: str | None) -> str:
     value = (value or "").strip()
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise ValidationError({"emails": "An email address can't hold control characters."})
+        raise ValidationError({"emails": gettext("An email address can't hold control characters.")})
     try:
         validate_email(value)
     except ValidationError:
-        raise ValidationError({"emails": f"“{value[:60]}” is not an email address."}) from None
+        message = gettext("“%(value)s” is not an email address.") % {"value": value[:60]}
+        raise ValidationError({"emails": message}) from None
     local, _, domain = value.rpartition("@")
     return f"{local}@{domain.lower()}"
 
@@ -99,10 +101,10 @@ def _normalise_phone(value: str, region: str | None) -> str:
     try:
         number = phonenumbers.parse(raw, region or None)
     except phonenumbers.NumberParseException:
-        raise ValidationError({"phones": f"“{raw[:40]}” is not a phone number."}) from None
+        raise ValidationError({"phones": gettext("“%(value)s” is not a phone number.") % {"value": raw[:40]}}) from None
     # A number possible only locally (no area code: "555-0100") would be stored as a wrong E.164 number.
     if phonenumbers.is_possible_number_with_reason(number) != phonenumbers.ValidationResult.IS_POSSIBLE:
-        raise ValidationError({"phones": f"“{raw[:40]}” is not a phone number."})
+        raise ValidationError({"phones": gettext("“%(value)s” is not a phone number.") % {"value": raw[:40]}})
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -130,7 +132,7 @@ def clean_label(value: Any) -> str:
 def clean_pairs(items: Any, *, field: str, max_length: int, most: int) -> list[dict[str, str]]:
     """[{label, value}] from {label, value} objects or plain strings; empty values left out, repeats once."""
     if not isinstance(items, list | tuple):
-        raise ValidationError({field: "must be a list."})
+        raise ValidationError({field: gettext("must be a list.")})
     found: list[dict[str, str]] = []
     for item in items:
         if isinstance(item, str):
@@ -138,12 +140,12 @@ def clean_pairs(items: Any, *, field: str, max_length: int, most: int) -> list[d
         elif isinstance(item, dict) and isinstance(item.get("value", ""), str):
             label, value = item.get("label") or "", item.get("value") or ""
         else:
-            raise ValidationError({field: "are {label, value} pairs."})
+            raise ValidationError({field: gettext("are {label, value} pairs.")})
         value = clean_text(value, field=field, max_length=max_length)
         if value and value not in [f["value"] for f in found]:
             found.append({"label": clean_label(label), "value": value})
     if len(found) > most:
-        raise ValidationError({field: f"A contact has at most {most} of these."})
+        raise ValidationError({field: gettext("A contact has at most %(most)s of these.") % {"most": most}})
     return found
 
 _URL_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
@@ -154,11 +156,11 @@ def clean_url(value: str) -> str:
     value = value.strip()
     if not _URL_SCHEME.match(value):
         if " " in value or "." not in value.split("/", 1)[0]:
-            raise ValidationError({"urls": f"“{value[:60]}” is not a web address."})
+            raise ValidationError({"urls": gettext("“%(value)s” is not a web address.") % {"value": value[:60]}})
         value = "https://" + value.lstrip("/")
     scheme = value.split(":", 1)[0].lower()
     if scheme not in ("http", "https") or " " in value:
-        raise ValidationError({"urls": f"“{value[:60]}” is not a web address."})
+        raise ValidationError({"urls": gettext("“%(value)s” is not a web address.") % {"value": value[:60]}})
     return value
 
 

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as _
 
 from lte.crm.models import Stage
 from lte.crm.services.normalise import clean_text
 
+# Named in the account's language when they are created (then they are the seller's own, to rename).
 DEFAULT_STAGES = [
-    ("new-lead", "New lead"), ("contacted", "Contacted"), ("presented", "Presented"),
-    ("following-up", "Following up"), ("customer", "Customer"), ("team-member", "Team member"), ("not-now", "Not now"),
+    ("new-lead", _("New lead")), ("contacted", _("Contacted")), ("presented", _("Presented")),
+    ("following-up", _("Following up")), ("customer", _("Customer")), ("team-member", _("Team member")),
+    ("not-now", _("Not now")),
 ]
 CUSTOMER_STAGE = "customer"
 
@@ -21,11 +27,25 @@ def stage_defaults_create(*, owner) -> list[Stage]:
     existing = list(Stage.objects.owned_by(owner))
     if existing:
         return existing
+    with translation.override(getattr(owner, "language", None) or "en"):
+        named = [(slug, gettext(name)) for slug, name in DEFAULT_STAGES]
     Stage.objects.bulk_create(
-        [Stage(owner=owner, slug=slug, name=name, position=i) for i, (slug, name) in enumerate(DEFAULT_STAGES)],
+        [Stage(owner=owner, slug=slug, name=name, position=i) for i, (slug, name) in enumerate(named)],
         ignore_conflicts=True,
     )
     return list(Stage.objects.owned_by(owner))
+
+
+def is_default_name(slug: str, name: str) -> bool:
+    """Whether a stage still has the name it started with, in whichever language the account had then."""
+    default = dict(DEFAULT_STAGES).get(slug)
+    if default is None:
+        return False
+    names = set()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            names.add(gettext(default))
+    return name in names
 
 
 def stages_of(owner) -> list[Stage]:
@@ -38,7 +58,7 @@ def stage_by_slug(owner, slug: str) -> Stage:
         stage_defaults_create(owner=owner)
         stage = Stage.objects.owned_by(owner).filter(slug=slug).first()
     if stage is None:
-        raise ValidationError({"stage": f"There is no stage “{slug[:40]}”."})
+        raise ValidationError({"stage": gettext("There is no stage “%(slug)s”.") % {"slug": slug[:40]}})
     return stage
 
 
@@ -54,7 +74,7 @@ def stage_rename(*, owner, slug: str, name: str) -> Stage:
 def stage_reorder(*, owner, slugs: list[str]) -> list[Stage]:
     stages = {s.slug: s for s in stages_of(owner)}
     if sorted(slugs) != sorted(stages):
-        raise ValidationError({"stages": "Give every stage exactly once."})
+        raise ValidationError({"stages": gettext("Give every stage exactly once.")})
     for position, slug in enumerate(slugs):
         stages[slug].position = position
     Stage.objects.bulk_update(list(stages.values()), ["position"])

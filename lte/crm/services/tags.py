@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 from lte.crm.models import Tag
 from lte.crm.services.normalise import clean_text, unique
@@ -17,7 +18,7 @@ def tags_for(owner, names: Iterable[str]) -> list[Tag]:
     cleaned = unique((clean_text(n, field="tags", max_length=TAG_MAX) for n in names), key=str.casefold)
     cleaned = [n for n in cleaned if n]
     if len(cleaned) > MAX_TAGS:
-        raise ValidationError({"tags": f"A contact has at most {MAX_TAGS} tags."})
+        raise ValidationError({"tags": gettext("A contact has at most %(most)s tags.") % {"most": MAX_TAGS}})
     existing = tags_named(owner, cleaned)
     return [existing[n.casefold()] for n in cleaned if n.casefold() in existing]
 

@@ -146,10 +146,10 @@ def test_the_staff_console_needs_a_reason_and_logs_it(alice, staff):
 
 def test_correct_anything_the_country_and_preferences(alice):
     client = logged_in()
-    client.post("/app/settings/preferences", {"language": "pt", "currency": "BRL", "timezone": "America/Sao_Paulo",
+    client.post("/app/settings/preferences", {"language": "pt-br", "currency": "BRL", "timezone": "America/Sao_Paulo",
                                               "theme": "auto"})
     alice.refresh_from_db()
-    assert (alice.language, alice.currency, alice.timezone) == ("pt", "BRL", "America/Sao_Paulo")
+    assert (alice.language, alice.currency, alice.timezone) == ("pt-BR", "BRL", "America/Sao_Paulo")
 
 
 def test_an_account_with_two_factor_can_delete_with_a_code(alice):

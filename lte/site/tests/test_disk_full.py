@@ -76,7 +76,7 @@ def test_it_refuses_a_write_on_a_full_disk_with_a_clear_503(alice):
     with full_disk():
         answer = api.post(f"{API}/contacts", {"first_name": "Ana"}, content_type="application/json")
         assert answer.status_code == 503
-        assert answer.json() == {"detail": diskfull.MESSAGE}
+        assert answer.json() == {"detail": str(diskfull.MESSAGE)}
         page = pages.post("/app/contacts/quick", {"name": "Ana"})
         assert page.status_code == 503
         assert "nothing was changed" in page.content.decode()
