@@ -1,0 +1,244 @@
+// LTE's service worker, served at /sw.js (scope /) by lte.site.pwa behind one line: `const LTE = {…}` (the
+// version, the shell's static URLs, a few paths and words). Our own code, no library, no other host.
+//
+// - The shell (CSS, JS, icons, the offline page) is cached at install under a versioned name; a new version
+//   drops the old caches.
+// - App pages (/app/…) are network-first; each one seen is kept, so the app opens with no connection on the
+//   pages last seen, and a page never seen shows the offline page. Account pages, "Your data", settings, the
+//   API and downloads are never kept.
+// - A quick-add contact, a note or a follow-up posted with no connection is queued in the outbox (outbox.js)
+//   as the equivalent API call with its own Idempotency-Key, and sent when the connection is back (Background
+//   Sync where the browser has it; otherwise the pages ask, on their `online` event and when they load).
+// - Privacy: kept pages hold contact data on the phone. Logging out or deleting the account wipes the pages and
+//   the outbox; a page that shows nobody signed in, or another account, wipes the pages.
+/* global LTE, LTEOutbox */
+"use strict";
+importScripts(LTE.outbox);
+
+var SHELL = "lte-shell-" + LTE.version;
+var PAGES = "lte-pages";
+var NETWORK_PATIENCE_MS = 6000; // a weak signal: after this long, a kept copy beats waiting
+var NEVER_KEPT = ["/app/settings/", "/app/your-data/", "/app/delete-account/", "/app/import/"];
+var QUEUEABLE = [
+  { kind: "contact", pattern: /^\/app\/contacts\/quick$/ },
+  { kind: "note", pattern: /^\/app\/contacts\/([0-9a-f-]{36})\/notes$/ },
+  { kind: "followup", pattern: /^\/app\/contacts\/([0-9a-f-]{36})\/followups$/ },
+];
+
+self.addEventListener("install", function (event) {
+  event.waitUntil((async function () {
+    var shell = await caches.open(SHELL);
+    await shell.addAll(LTE.shell);
+    // The start page too, when someone is signed in: the first visit ran before this worker existed.
+    await keepPage(new Request(LTE.start, { credentials: "same-origin" }));
+    await self.skipWaiting();
+  })());
+});
+
+self.addEventListener("activate", function (event) {
+  event.waitUntil((async function () {
+    var names = await caches.keys();
+    await Promise.all(names.filter(function (name) { return name !== SHELL && name !== PAGES; })
+      .map(function (name) { return caches.delete(name); }));
+    await self.clients.claim();
+  })());
+});
+
+self.addEventListener("fetch", function (event) {
+  var request = event.request;
+  var url = new URL(request.url);
+  if (url.origin !== self.location.origin) { return; }
+  if (request.method === "POST") {
+    if (url.pathname === LTE.logout) {
+      event.respondWith(signOut(request));
+    } else if (url.pathname === LTE.deleteAccount) {
+      event.respondWith(deleteAccount(request));
+    } else {
+      var form = queueable(url.pathname);
+      if (form) { event.respondWith(postOrQueue(request, form)); }
+    }
+    return;
+  }
+  if (request.method !== "GET") { return; }
+  if (request.mode === "navigate") {
+    event.respondWith(page(request, url));
+  } else if (url.pathname.indexOf("/static/") === 0) {
+    event.respondWith(asset(request));
+  }
+});
+
+self.addEventListener("sync", function (event) {
+  if (event.tag === "lte-outbox") { event.waitUntil(flush()); }
+});
+
+self.addEventListener("message", function (event) {
+  var data = event.data || {};
+  if (data.type === "flush") {
+    event.waitUntil(flush());
+  } else if (data.type === "page") {
+    event.waitUntil(pageShown(data));
+  }
+});
+
+// --- Pages and files ---
+
+function keptPath(url) {
+  return url.pathname.indexOf("/app/") === 0 && !NEVER_KEPT.some(function (prefix) {
+    return url.pathname.indexOf(prefix) === 0;
+  });
+}
+
+function worthKeeping(response) {
+  return response.status === 200 && !response.redirected && response.type === "basic" &&
+    (response.headers.get("Content-Type") || "").indexOf("text/html") === 0;
+}
+
+async function keepPage(request) {
+  try {
+    var response = await fetch(request);
+    if (worthKeeping(response)) { await (await caches.open(PAGES)).put(request.url, response); }
+  } catch (error) { /* offline: nothing to keep */ }
+}
+
+async function page(request, url) {
+  var keep = keptPath(url);
+  var network = fetch(request).then(async function (response) {
+    if (keep && worthKeeping(response)) {
+      await (await caches.open(PAGES)).put(request.url, response.clone());
+    }
+    return response;
+  });
+  network.catch(function () { /* answered below, or the kept copy already was */ });
+  var kept = keep ? await caches.match(request.url, { cacheName: PAGES }) : undefined;
+  try {
+    if (!kept) { return await network; }
+    return await Promise.race([network, new Promise(function (resolve) {
+      setTimeout(function () { resolve(kept); }, NETWORK_PATIENCE_MS);
+    })]);
+  } catch (error) {
+    return kept || (await caches.match(LTE.offline, { cacheName: SHELL })) || Response.error();
+  }
+}
+
+async function asset(request) {
+  var kept = await caches.match(request, { cacheName: SHELL });
+  if (kept) { return kept; }
+  var response = await fetch(request);
+  if (response.status === 200 && response.type === "basic") {
+    await (await caches.open(SHELL)).put(request, response.clone());
+  }
+  return response;
+}
+
+// A page told us who is signed in (its account marker, "" for nobody). Pages kept for someone else go.
+async function pageShown(data) {
+  var before = await LTEOutbox.getMeta("account");
+  if (before !== data.account) {
+    await caches.delete(PAGES);
+    await LTEOutbox.setMeta("account", data.account);
+  }
+  var keep = data.keep ? new URL(data.keep, self.location.href) : null;
+  if (data.account && keep && keep.origin === self.location.origin && keptPath(keep)) {
+    await keepPage(new Request(keep.href, { credentials: "same-origin" }));
+  }
+}
+
+// --- Signing out ---
+
+async function forgetEverything() {
+  await caches.delete(PAGES);
+  await LTEOutbox.clear();
+}
+
+async function signOut(request) {
+  await forgetEverything();
+  try {
+    return await fetch(request);
+  } catch (error) {
+    return Response.redirect("/", 303);
+  }
+}
+
+async function deleteAccount(request) {
+  var response = await fetch(request);
+  if (response.status === 200) { await forgetEverything(); }
+  return response;
+}
+
+// --- Writing with no connection ---
+
+function queueable(path) {
+  for (var i = 0; i < QUEUEABLE.length; i++) {
+    var match = QUEUEABLE[i].pattern.exec(path);
+    if (match) { return { kind: QUEUEABLE[i].kind, contactId: match[1] }; }
+  }
+  return null;
+}
+
+function text(form, name) {
+  return String(form.get(name) || "").trim();
+}
+
+function dueAt(form) {
+  var days = parseInt(text(form, "in_days"), 10);
+  if (days > 0) {
+    var day = new Date();
+    day.setDate(day.getDate() + days);
+    day.setHours(9, 0, 0, 0); // as the page does: 09:00 that day
+    return day.toISOString();
+  }
+  var picked = text(form, "due_at");
+  var when = picked ? new Date(picked) : null; // datetime-local: this phone's time
+  return when && !isNaN(when.getTime()) ? when.toISOString() : null;
+}
+
+// The API call a form stands for, and a few words to show while it waits (what was typed stays on the phone).
+function apiCall(form, target) {
+  if (target.kind === "contact") {
+    var first = text(form, "first_name");
+    var last = text(form, "last_name");
+    if (!first && !last) { return null; }
+    var phone = text(form, "phone");
+    var email = text(form, "email");
+    return { kind: "contact", url: "/api/v1/contacts", label: (first + " " + last).trim(),
+      body: { first_name: first, last_name: last, phones: phone ? [phone] : [], emails: email ? [email] : [] } };
+  }
+  if (target.kind === "note") {
+    var body = text(form, "body");
+    if (!body) { return null; }
+    return { kind: "note", url: "/api/v1/contacts/" + target.contactId + "/notes", label: body.slice(0, 60),
+      body: { body: body } };
+  }
+  var due = dueAt(form);
+  if (!due) { return null; }
+  var title = text(form, "title") || LTE.followUpTitle;
+  return { kind: "followup", url: "/api/v1/followups", label: title,
+    body: { contact_id: target.contactId, due_at: due, title: title } };
+}
+
+async function postOrQueue(request, target) {
+  var copy = request.clone();
+  try {
+    return await fetch(request);
+  } catch (error) {
+    var call = apiCall(await copy.formData(), target);
+    var back = request.referrer || LTE.start;
+    if (!call) { return Response.redirect(back, 303); } // the page will say what is missing once online
+    call.account = (await LTEOutbox.getMeta("account")) || "";
+    await LTEOutbox.add(call);
+    try { await self.registration.sync.register("lte-outbox"); } catch (unsupported) { /* the pages ask */ }
+    await tellPages();
+    return Response.redirect(back, 303);
+  }
+}
+
+async function flush() {
+  var sent = await LTEOutbox.flush(LTE.start);
+  await tellPages();
+  return sent;
+}
+
+async function tellPages() {
+  var windows = await self.clients.matchAll({ type: "window" });
+  windows.forEach(function (client) { client.postMessage({ type: "outbox" }); });
+}
