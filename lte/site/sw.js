@@ -30,7 +30,7 @@ self.addEventListener("install", function (event) {
     var shell = await caches.open(SHELL);
     await shell.addAll(LTE.shell);
     // The start page too, when someone is signed in: the first visit ran before this worker existed.
-    await keepPage(new Request(LTE.start, { credentials: "same-origin" }));
+    await keepPage(LTE.start);
     await self.skipWaiting();
   })());
 });
@@ -93,10 +93,12 @@ function worthKeeping(response) {
     (response.headers.get("Content-Type") || "").indexOf("text/html") === 0;
 }
 
-async function keepPage(request) {
+// Fetched without following redirects: signed out, /app/ sends to /login, whose form would start a session
+// (a cookie) for a visitor who only read the home page.
+async function keepPage(url) {
   try {
-    var response = await fetch(request);
-    if (worthKeeping(response)) { await (await caches.open(PAGES)).put(request.url, response); }
+    var response = await fetch(url, { credentials: "same-origin", redirect: "manual" });
+    if (worthKeeping(response)) { await (await caches.open(PAGES)).put(url, response); }
   } catch (error) { /* offline: nothing to keep */ }
 }
 
@@ -139,7 +141,7 @@ async function pageShown(data) {
   }
   var keep = data.keep ? new URL(data.keep, self.location.href) : null;
   if (data.account && keep && keep.origin === self.location.origin && keptPath(keep)) {
-    await keepPage(new Request(keep.href, { credentials: "same-origin" }));
+    await keepPage(keep.href);
   }
 }
 
@@ -175,8 +177,13 @@ function queueable(path) {
   return null;
 }
 
+// A field by its name, with or without the form's prefix (the contact page's forms have "note-", "fu-").
 function text(form, name) {
-  return String(form.get(name) || "").trim();
+  var value = form.get(name);
+  form.forEach(function (item, key) {
+    if (value === null && key.slice(-name.length - 1) === "-" + name) { value = item; }
+  });
+  return String(value || "").trim();
 }
 
 function dueAt(form) {
