@@ -47,24 +47,26 @@ def png_size(data: bytes) -> tuple[int, int]:
     return width, height
 
 
-@pytest.fixture(scope="module")
-def seller(lte_server: LteServer, browser: Browser) -> dict:
+def new_seller(server: LteServer, browser: Browser, email: str, name: str) -> dict:
     """A verified seller (signed up through the API, confirmed in the browser) with one contact, and a token."""
-    seen = outbox_files(lte_server)
-    api(lte_server, "POST", "/api/v1/auth/signup",
-        {"name": "Olga Offline", "email": EMAIL, "password": PASSWORD, "adult": True})
-    link = single_link(wait_for_new_email(lte_server, seen))
+    seen = outbox_files(server)
+    api(server, "POST", "/api/v1/auth/signup", {"name": name, "email": email, "password": PASSWORD, "adult": True})
+    link = single_link(wait_for_new_email(server, seen))
     context = browser.new_context(service_workers="block")
     page = context.new_page()
     page.goto(link)
     page.locator("main form button[type=submit]").first.click()
     page.wait_for_load_state()
     context.close()
-    _, answer, _ = api(lte_server, "POST", "/api/v1/auth/token", {"email": EMAIL, "password": PASSWORD})
+    _, answer, _ = api(server, "POST", "/api/v1/auth/token", {"email": email, "password": PASSWORD})
     token = answer["token"]
-    _, contact, _ = api(lte_server, "POST", "/api/v1/contacts", {"first_name": "Carla", "last_name": "Cached"},
-                        token)
-    return {"token": token, "contact_id": contact["id"]}
+    _, contact, _ = api(server, "POST", "/api/v1/contacts", {"first_name": "Carla", "last_name": "Cached"}, token)
+    return {"token": token, "contact_id": contact["id"], "email": email}
+
+
+@pytest.fixture(scope="module")
+def seller(lte_server: LteServer, browser: Browser) -> dict:
+    return new_seller(lte_server, browser, EMAIL, "Olga Offline")
 
 
 @pytest.fixture
@@ -83,9 +85,9 @@ def phone(browser: Browser, lte_server: LteServer) -> Iterator[tuple[BrowserCont
         context.close()
 
 
-def log_in(page: Page, server: LteServer) -> None:
+def log_in(page: Page, server: LteServer, email: str = EMAIL) -> None:
     page.goto(server.url("/login"))
-    page.get_by_label("Email").fill(EMAIL)
+    page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     with page.expect_navigation():
         page.get_by_role("main").get_by_role("button", name="Log in").click()
@@ -200,6 +202,50 @@ def test_offline_the_app_opens_and_what_is_added_waits_then_reaches_the_server_o
         with page.expect_navigation():
             page.get_by_role("banner").get_by_role("button", name="Log out").click()
         page.wait_for_load_state()
+        assert page.evaluate(PAGE_CACHES) == []
+        assert page.evaluate(OUTBOX_ENTRIES) == []
+        assert not errors, errors
+
+
+def test_what_the_server_refuses_stays_visible_until_dismissed_and_deletion_wipes_the_phone(
+        phone, lte_server: LteServer, browser: Browser) -> None:
+    context, page, errors = phone
+    seller = new_seller(lte_server, browser, "rita.refused@example.com", "Rita Refused")
+    token, contact_id = seller["token"], seller["contact_id"]
+    with lte_server.log_on_failure():
+        log_in(page, lte_server, seller["email"])
+        wait_for_the_worker(page)
+        page.goto(lte_server.url(f"/app/contacts/{contact_id}/"))
+
+        # A note written offline on a contact that is deleted elsewhere before the connection is back.
+        context.set_offline(True)
+        page.goto(lte_server.url(f"/app/contacts/{contact_id}/"))
+        page.get_by_text("+ Note").click()
+        page.get_by_label("Note").fill("Wants the autumn catalogue")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Save note").click()
+        expect(page.locator("#outbox")).to_have_text("Waiting to send: 1")
+        status, _, _ = api(lte_server, "DELETE", f"/api/v1/contacts/{contact_id}", token=token)
+        assert status == 204
+
+        # The server answers 404: the note is not lost silently; it stays, with what was typed, until dismissed.
+        context.set_offline(False)
+        box = page.locator("#outbox")
+        expect(box).to_contain_text("Not accepted, please add again: 1")
+        expect(box).to_contain_text("Wants the autumn catalogue")
+        box.get_by_role("button", name="Dismiss").click()
+        expect(box).to_be_hidden()
+        assert page.evaluate(OUTBOX_ENTRIES) == []
+
+        # Deleting the account wipes the kept pages and the outbox (here an entry that was never sent).
+        page.goto(lte_server.url("/app/"))
+        page.evaluate("""() => window.LTEOutbox.add({kind: "note", url: "/api/v1/contacts/x/notes", label: "left",
+                                                     body: {body: "left"}, account: "someone-else"})""")
+        assert page.evaluate(PAGE_CACHES) == ["lte-pages"]
+        page.goto(lte_server.url("/app/delete-account/"))
+        page.get_by_label("Your password").fill(PASSWORD)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Delete my account now").click()
         assert page.evaluate(PAGE_CACHES) == []
         assert page.evaluate(OUTBOX_ENTRIES) == []
         assert not errors, errors
