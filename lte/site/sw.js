@@ -111,7 +111,7 @@ async function page(request, url) {
     return response;
   });
   network.catch(function () { /* answered below, or the kept copy already was */ });
-  var kept = keep ? await caches.match(request.url, { cacheName: PAGES }) : undefined;
+  var kept = keep ? await caches.match(request.url, { cacheName: PAGES, ignoreVary: true }) : undefined;
   try {
     if (!kept) { return await network; }
     return await Promise.race([network, new Promise(function (resolve) {
@@ -138,11 +138,21 @@ async function pageShown(data) {
   if (before !== data.account) {
     await caches.delete(PAGES);
     await LTEOutbox.setMeta("account", data.account);
+    await refreshOfflinePage();
   }
   var keep = data.keep ? new URL(data.keep, self.location.href) : null;
   if (data.account && keep && keep.origin === self.location.origin && keptPath(keep)) {
     await keepPage(keep.href);
   }
+}
+
+// The offline page carries the header of whoever was signed in when it was fetched: fetched again when that
+// changes, so it never shows (or names) an account that has left.
+async function refreshOfflinePage() {
+  try {
+    var response = await fetch(LTE.offline, { credentials: "same-origin", redirect: "manual" });
+    if (response.status === 200) { await (await caches.open(SHELL)).put(LTE.offline, response); }
+  } catch (error) { /* offline: the kept copy stays */ }
 }
 
 // --- Signing out ---
@@ -155,7 +165,9 @@ async function forgetEverything() {
 async function signOut(request) {
   await forgetEverything();
   try {
-    return await fetch(request);
+    var response = await fetch(request);
+    await refreshOfflinePage();
+    return response;
   } catch (error) {
     return Response.redirect("/", 303);
   }
@@ -163,7 +175,10 @@ async function signOut(request) {
 
 async function deleteAccount(request) {
   var response = await fetch(request);
-  if (response.status === 200) { await forgetEverything(); }
+  if (response.status === 200) {
+    await forgetEverything();
+    await refreshOfflinePage();
+  }
   return response;
 }
 
@@ -240,7 +255,7 @@ async function postOrQueue(request, target) {
 }
 
 async function flush() {
-  var sent = await LTEOutbox.flush(LTE.start);
+  var sent = await LTEOutbox.flush(LTE.offline);
   await tellPages();
   return sent;
 }

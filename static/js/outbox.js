@@ -49,10 +49,17 @@
     return run("requests", "readonly", function (store) { return wrap(store.getAll()); });
   }
 
+  // A random Idempotency-Key (randomUUID where there is: older iPhones have only getRandomValues).
+  function newKey() {
+    if (scope.crypto.randomUUID) { return scope.crypto.randomUUID(); }
+    var bytes = scope.crypto.getRandomValues(new Uint8Array(16));
+    return Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
+  }
+
   function add(entry) {
     entry.state = WAITING;
     entry.queuedAt = new Date().toISOString();
-    entry.key = entry.key || scope.crypto.randomUUID();
+    entry.key = entry.key || newKey();
     return run("requests", "readwrite", function (store) { return wrap(store.add(entry)); });
   }
 
@@ -92,10 +99,11 @@
     });
   }
 
-  // The signed-in session's CSRF token and account marker, read from the Today page (the session API needs
-  // the token; CSRF_USE_SESSIONS keeps it out of cookies). null when signed out or unreachable.
-  function session(startUrl) {
-    return scope.fetch(startUrl, { credentials: "same-origin", redirect: "manual", cache: "no-store" })
+  // The signed-in session's CSRF token and account marker, read from a page (the offline page: no query, the
+  // app's header and its logout form; the session API needs the token, and CSRF_USE_SESSIONS keeps it out of
+  // cookies). null when signed out or unreachable.
+  function session(pageUrl) {
+    return scope.fetch(pageUrl, { credentials: "same-origin", redirect: "manual", cache: "no-store" })
       .then(function (response) {
         if (response.status !== 200) { return null; }
         return response.text().then(function (html) {
@@ -117,11 +125,11 @@
 
   // Sends what is waiting, oldest first; stops at the first answer that says "not now" (no connection, signed
   // out, rate-limited, a server fault) and keeps the rest for the next time. Resolves to the number sent.
-  function flushOnce(startUrl) {
+  function flushOnce(pageUrl) {
     return all().then(function (entries) {
       var waiting = entries.filter(function (entry) { return entry.state === WAITING; });
       if (!waiting.length) { return 0; }
-      return session(startUrl).then(function (current) {
+      return session(pageUrl).then(function (current) {
         if (!current) { return 0; }
         var sent = 0;
         var mine = waiting.filter(function (entry) { return entry.account === current.account; });
@@ -146,12 +154,12 @@
   }
 
   // One sender at a time across the worker and every tab (Web Locks where there are): a second caller waits.
-  function flush(startUrl) {
+  function flush(pageUrl) {
     var locks = scope.navigator && scope.navigator.locks;
     if (locks) {
-      return locks.request("lte-outbox", function () { return flushOnce(startUrl); });
+      return locks.request("lte-outbox", function () { return flushOnce(pageUrl); });
     }
-    return flushOnce(startUrl);
+    return flushOnce(pageUrl);
   }
 
   scope.LTEOutbox = {

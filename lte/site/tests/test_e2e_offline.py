@@ -204,6 +204,8 @@ def test_offline_the_app_opens_and_what_is_added_waits_then_reaches_the_server_o
         page.wait_for_load_state()
         assert page.evaluate(PAGE_CACHES) == []
         assert page.evaluate(OUTBOX_ENTRIES) == []
+        offline_page = page.evaluate("() => caches.match('/offline').then(response => response.text())")
+        assert "No connection" in offline_page and 'name="lte-account"' not in offline_page
         assert not errors, errors
 
 
