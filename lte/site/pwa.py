@@ -101,6 +101,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
         "outbox": static("js/outbox.js"),
         "offline": reverse("site:offline"),
         "start": reverse("crm:dashboard"),
+        "newContact": reverse("crm:contact-new"),
         "logout": reverse("account_logout"),
         "deleteAccount": reverse("privacy:delete-account"),
         "followUpTitle": _("Follow up"),

@@ -6,7 +6,8 @@
 // - App pages (/app/…) are network-first; each one seen is kept, so the app opens with no connection on the
 //   pages last seen, and a page never seen shows the offline page. Account pages, "Your data", settings, the
 //   API and downloads are never kept.
-// - A quick-add contact, a note or a follow-up posted with no connection is queued in the outbox (outbox.js)
+// - A contact (quick-add or the full form), a note or a follow-up posted with no connection is queued in the
+//   outbox (outbox.js)
 //   as the equivalent API call with its own Idempotency-Key, and sent when the connection is back (Background
 //   Sync where the browser has it; otherwise the pages ask, on their `online` event and when they load).
 // - Privacy: kept pages hold contact data on the phone. Logging out or deleting the account wipes the pages and
@@ -21,6 +22,7 @@ var NETWORK_PATIENCE_MS = 6000; // a weak signal: after this long, a kept copy b
 var NEVER_KEPT = ["/app/settings/", "/app/your-data/", "/app/delete-account/", "/app/import/"];
 var QUEUEABLE = [
   { kind: "contact", pattern: /^\/app\/contacts\/quick$/ },
+  { kind: "contact-form", pattern: /^\/app\/contacts\/new$/ },
   { kind: "note", pattern: /^\/app\/contacts\/([0-9a-f-]{36})\/notes$/ },
   { kind: "followup", pattern: /^\/app\/contacts\/([0-9a-f-]{36})\/followups$/ },
 ];
@@ -29,8 +31,10 @@ self.addEventListener("install", function (event) {
   event.waitUntil((async function () {
     var shell = await caches.open(SHELL);
     await shell.addAll(LTE.shell);
-    // The start page too, when someone is signed in: the first visit ran before this worker existed.
+    // The start page and the new-contact form too, when someone is signed in: the first visit ran before this
+    // worker existed.
     await keepPage(LTE.start);
+    await keepPage(LTE.newContact);
     await self.skipWaiting();
   })());
 });
@@ -132,13 +136,15 @@ async function asset(request) {
   return response;
 }
 
-// A page told us who is signed in (its account marker, "" for nobody). Pages kept for someone else go.
+// A page told us who is signed in (its account marker, "" for nobody). Pages kept for someone else go; for a
+// new account, the start page and the new-contact form are kept at once, ready for the first offline moment.
 async function pageShown(data) {
   var before = await LTEOutbox.getMeta("account");
   if (before !== data.account) {
-    await caches.delete(PAGES);
+    if (before !== undefined) { await caches.delete(PAGES); } // undefined: a new worker, or after a logout
     await LTEOutbox.setMeta("account", data.account);
     await refreshOfflinePage();
+    if (data.account) { await Promise.all([keepPage(LTE.start), keepPage(LTE.newContact)]); }
   }
   var keep = data.keep ? new URL(data.keep, self.location.href) : null;
   if (data.account && keep && keep.origin === self.location.origin && keptPath(keep)) {
@@ -201,6 +207,64 @@ function text(form, name) {
   return String(value || "").trim();
 }
 
+function lines(value) {
+  return value.split(/\r?\n/).map(function (line) { return line.trim(); }).filter(Boolean);
+}
+
+// "mobile: 0612 345 678" lines → values and labels, by the rule of lte.crm.forms.labelled_lines.
+function labelled(value) {
+  var values = [];
+  var labels = [];
+  lines(value).forEach(function (line) {
+    var at = line.indexOf(":");
+    var label = at > 0 ? line.slice(0, at).trim() : "";
+    var rest = at > 0 ? line.slice(at + 1) : "";
+    if (label && rest.trim() && label.length <= 40 && label.indexOf("@") === -1 &&
+        !/^\d+$/.test(label.replace(/^\+/, "").replace(/ /g, "")) && rest.indexOf("//") !== 0) {
+      values.push(rest.trim());
+      labels.push(label);
+    } else {
+      values.push(line);
+      labels.push("");
+    }
+  });
+  return { values: values, labels: labels };
+}
+
+// The full new-contact form (lte.crm.forms.ContactForm) as the API's contact: every field it has.
+function contactFromForm(form) {
+  var body = {};
+  ["first_name", "last_name", "company", "job_title", "source", "stage"].forEach(function (name) {
+    var value = text(form, name);
+    if (value) { body[name] = value; }
+  });
+  if (!body.first_name && !body.last_name) { return null; }
+  var phones = labelled(text(form, "phones"));
+  var emails = labelled(text(form, "emails"));
+  body.phones = phones.values;
+  body.phone_labels = phones.labels;
+  body.emails = emails.values;
+  body.email_labels = emails.labels;
+  body.tags = text(form, "tags").split(",").map(function (tag) { return tag.trim(); }).filter(Boolean);
+  var addresses = [text(form, "address")].concat(text(form, "more_addresses").split(/\n\s*\n/))
+    .map(function (block) { return block.trim(); }).filter(Boolean);
+  if (addresses.length) { body.addresses = addresses.map(function (a) { return { label: "", value: a }; }); }
+  var urls = lines(text(form, "urls"));
+  if (urls.length) { body.urls = urls.map(function (u) { return { label: "", value: u }; }); }
+  var birthday = text(form, "birthday");
+  if (birthday) { body.birthday = form.get("birthday_no_year") ? "--" + birthday.slice(5) : birthday; }
+  if (text(form, "customer_since")) { body.customer_since = text(form, "customer_since"); }
+  var every = parseInt(text(form, "reorder_every_days"), 10);
+  if (every > 0) { body.reorder_every_days = every; }
+  var social = {};
+  lines(text(form, "social")).forEach(function (line) {
+    var at = line.indexOf(":");
+    if (at > 0 && line.slice(at + 1).trim()) { social[line.slice(0, at).trim().slice(0, 20)] = line.slice(at + 1).trim(); }
+  });
+  if (Object.keys(social).length) { body.social = social; }
+  return body;
+}
+
 function dueAt(form) {
   var days = parseInt(text(form, "in_days"), 10);
   if (days > 0) {
@@ -224,6 +288,12 @@ function apiCall(form, target) {
     var email = text(form, "email");
     return { kind: "contact", url: "/api/v1/contacts", label: (first + " " + last).trim(),
       body: { first_name: first, last_name: last, phones: phone ? [phone] : [], emails: email ? [email] : [] } };
+  }
+  if (target.kind === "contact-form") {
+    var full = contactFromForm(form);
+    if (!full) { return null; }
+    return { kind: "contact", url: "/api/v1/contacts", body: full,
+      label: ((full.first_name || "") + " " + (full.last_name || "")).trim() };
   }
   if (target.kind === "note") {
     var body = text(form, "body");

@@ -167,8 +167,19 @@ def test_offline_the_app_opens_and_what_is_added_waits_then_reaches_the_server_o
         with page.expect_navigation():
             page.get_by_role("button", name="Tomorrow").click()
         expect(page.locator("#outbox")).to_have_text("Waiting to send: 3")
+
+        # And a contact through the full form (kept by the worker when it installed).
+        page.goto(lte_server.url("/app/contacts/new"))
+        form = page.get_by_role("main")
+        form.get_by_label("First name").fill("Fiona")
+        form.get_by_label("Last name").fill("Form")
+        form.get_by_label("Phone numbers").fill("mobile: +1 415 555 0199")
+        form.get_by_label("Tags").fill("fair, tea")
+        with page.expect_navigation():
+            form.get_by_role("button", name="Save").click()
+        expect(page.locator("#outbox")).to_have_text("Waiting to send: 4")
         queued = page.evaluate(OUTBOX_ENTRIES)
-        assert [entry["kind"] for entry in queued] == ["contact", "note", "followup"]
+        assert [entry["kind"] for entry in queued] == ["contact", "note", "followup", "contact"]
         assert all(entry["key"] for entry in queued)
 
         # Nothing reached the server yet.
@@ -185,6 +196,10 @@ def test_offline_the_app_opens_and_what_is_added_waits_then_reaches_the_server_o
         assert (found["items"][0]["first_name"], found["items"][0]["last_name"]) == ("Omar", "Offline")
         assert note_bodies(lte_server, token, contact_id) == ["Met at the spring fair, wants the catalogue"]
         assert followup_titles(lte_server, token) == ["Bring the catalogue"]
+        _, found, _ = api(lte_server, "GET", "/api/v1/contacts?q=Fiona", token=token)
+        assert found["count"] == 1
+        fiona = found["items"][0]
+        assert (fiona["phones"], fiona["tags"]) == (["+14155550199"], ["fair", "tea"])
 
         # Sent twice (an answer lost on the way back): the same Idempotency-Key writes nothing again.
         for entry in queued:
