@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lte.site import views
+from lte.site import pwa, views
 
 app_name = "site"
 urlpatterns = [
@@ -9,5 +9,8 @@ urlpatterns = [
     path("privacy", views.privacy, name="privacy"),
     path("terms", views.terms, name="terms"),
     path("cookies", views.cookies, name="cookies"),
-    path("manifest.webmanifest", views.manifest, name="manifest"),
+    # The installable app (CONTRACT.md): at the root, so the worker's scope is the whole site.
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("sw.js", pwa.service_worker, name="service-worker"),
+    path("offline", pwa.offline, name="offline"),
 ]

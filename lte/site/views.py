@@ -33,28 +33,6 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def manifest(request: HttpRequest) -> JsonResponse:
-    """The web app manifest, in the visitor's language (installing the app names it and its shortcuts)."""
-    data = {
-        "id": "/app/", "name": "LeadTrackEngine", "short_name": "LTE",
-        "description": _("Your contacts, follow-ups and daily activity — private, on your phone."),
-        "lang": request.LANGUAGE_CODE, "dir": "auto", "start_url": "/app/", "scope": "/", "display": "standalone",
-        "background_color": "#f7f7f5", "theme_color": "#0b5f4f", "categories": ["business", "productivity"],
-        "icons": [{"src": "/static/icon.svg", "sizes": "any", "type": "image/svg+xml", "purpose": "any"}],
-        "shortcuts": [
-            {"name": _("Today"), "url": "/app/"},
-            {"name": _("New contact"), "url": "/app/contacts/new"},
-            {"name": _("Contacts"), "url": "/app/contacts/"},
-            {"name": _("Follow-ups"), "url": "/app/followups/"},
-        ],
-    }
-    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
-    response["Content-Type"] = "application/manifest+json"
-    response["Vary"] = "Accept-Language, Cookie"
-    return response
-
-
-@require_GET
 def pricing(request: HttpRequest) -> HttpResponse:
     return render(request, "site/pricing.html", {"plans": PLANS})
 

@@ -97,3 +97,88 @@
     }
   });
 })();
+
+// The installable app: the service worker (/sw.js) keeps the pages seen and an outbox of what was added with
+// no connection (outbox.js). This page says who is signed in (so the worker drops pages kept for anyone else),
+// shows what is waiting to be sent, and asks the worker to send it whenever the connection is back.
+(function () {
+  "use strict";
+  if (!("serviceWorker" in navigator)) { return; }
+  var meta = document.querySelector('meta[name="lte-account"]');
+  var account = meta ? meta.getAttribute("content") : "";
+  var box = document.getElementById("outbox");
+  var controlledAtLoad = !!navigator.serviceWorker.controller;
+  var waiting = 0;
+
+  navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () { /* the app still works online */ });
+
+  function worker() {
+    return navigator.serviceWorker.ready.then(function (registration) { return registration.active; });
+  }
+
+  function say(template, count) { return template.replace("%(count)s", String(count)); }
+
+  function render() {
+    if (!box || !account || !window.LTEOutbox) { return; }
+    window.LTEOutbox.summary(account).then(function (now) {
+      waiting = now.waiting.length;
+      box.textContent = "";
+      if (now.waiting.length) {
+        var line = document.createElement("p");
+        line.className = "outbox-waiting";
+        line.textContent = say(box.getAttribute("data-waiting"), now.waiting.length);
+        box.appendChild(line);
+      }
+      if (now.refused.length) {
+        var head = document.createElement("p");
+        head.textContent = say(box.getAttribute("data-refused"), now.refused.length);
+        box.appendChild(head);
+        var list = document.createElement("ul");
+        now.refused.forEach(function (entry) {
+          var item = document.createElement("li");
+          var label = document.createElement("span");
+          label.setAttribute("dir", "auto");
+          label.textContent = entry.label;
+          var dismiss = document.createElement("button");
+          dismiss.type = "button";
+          dismiss.className = "button small ghost";
+          dismiss.textContent = box.getAttribute("data-dismiss");
+          dismiss.addEventListener("click", function () { window.LTEOutbox.remove(entry.id).then(render); });
+          item.appendChild(label);
+          item.appendChild(dismiss);
+          list.appendChild(item);
+        });
+        box.appendChild(list);
+      }
+      box.hidden = !box.childNodes.length;
+    }).catch(function () { /* no IndexedDB (private mode): nothing can have been queued */ });
+  }
+
+  function send() {
+    if (navigator.onLine === false) { return; }
+    worker().then(function (active) { if (active) { active.postMessage({ type: "flush" }); } });
+  }
+
+  worker().then(function (active) {
+    if (!active) { return; }
+    // A first visit ran before the worker existed: ask it to keep this page too.
+    active.postMessage({ type: "page", account: account, keep: controlledAtLoad ? "" : window.location.href });
+    send();
+  });
+  navigator.serviceWorker.addEventListener("message", function (event) {
+    if (event.data && event.data.type === "outbox") { render(); }
+  });
+  window.addEventListener("online", send);
+  render();
+
+  // Logging out wipes the outbox (sw.js): ask first when something in it was never sent.
+  var logout = document.querySelector('form[action="/accounts/logout/"]');
+  if (logout && box) {
+    logout.addEventListener("submit", function (event) {
+      if (waiting && !window.confirm(box.getAttribute("data-logout"))) {
+        event.preventDefault();
+        event.stopImmediatePropagation();
+      }
+    }, true);
+  }
+})();

@@ -69,6 +69,7 @@ CANARY_NOTE = "canary note: the combination is 4-8-15-16-23-42"
 PUBLIC_WEB = {
     "", "pricing", "privacy", "terms", "cookies", "manifest.webmanifest", "report-child", "signup", "login", "healthz",
     "api/v1/openapi.json",
+    "manifest.webmanifest", "sw.js", "offline",  # the installable app: the browser fetches them signed out too
     # allauth's public account pages: logging in and signing up, password reset, email confirmation.
     "accounts/login/", "accounts/logout/", "accounts/signup/", "accounts/inactive/",
     "accounts/confirm-email/", "accounts/confirm-email/<key>/",
