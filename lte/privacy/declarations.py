@@ -166,42 +166,43 @@ def declare() -> None:
     # --- Teams (lte.teams: nothing in them points at anyone's CRM). Account rows, not owned ones: the ORM
     # deletes them with the account, so a leader's teams go with every membership and share in them. ---
     register("teams.Team", Entry(
-        "Teams you lead", ACCOUNT, user_field="leader_id", export_file="teams_led.csv", order_by=("created_at", "id"),
+        _("Teams you lead"), ACCOUNT, user_field="leader_id", export_file="teams_led.csv",
+        order_by=("created_at", "id"),
         columns=(("id", lambda t: t.pk), ("name", lambda t: t.name), ("created_at", lambda t: _date(t.created_at))),
-        correct="Teams → the team's page", delete="close the team on its page; deleting your account closes it"))
+        correct=_("Teams → the team's page"), delete=_("close the team on its page; deleting your account closes it")))
     register("teams.Membership", Entry(
-        "Teams you are in, and whether you share your weekly counts", ACCOUNT, user_field="user_id",
+        _("Teams you are in, and whether you share your weekly counts"), ACCOUNT, user_field="user_id",
         export_file="team_memberships.csv", order_by=("joined_at", "id"), select_related=("team",),
         columns=(("team_id", lambda m: m.team_id), ("team", lambda m: m.team.name),
                  ("share_activity", lambda m: m.share_activity), ("joined_at", lambda m: _date(m.joined_at))),
-        correct="Teams → the team's page (the sharing switch)",
-        delete="leave the team on its page: the membership and everything you shared go at once"))
+        correct=_("Teams → the team's page (the sharing switch)"),
+        delete=_("leave the team on its page: the membership and everything you shared go at once")))
     register("teams.Invite", Entry(
-        "Invite links and codes of your teams", ACCOUNT, user_field="team__leader_id", export_file="team_invites.csv",
-        order_by=("created_at", "id"),
+        _("Invite links and codes of your teams"), ACCOUNT, user_field="team__leader_id",
+        export_file="team_invites.csv", order_by=("created_at", "id"),
         columns=(("team_id", lambda i: i.team_id), ("code", lambda i: i.code),
                  ("created_at", lambda i: _date(i.created_at)), ("expires_at", lambda i: _date(i.expires_at)),
                  ("revoked_at", lambda i: _date(i.revoked_at))),
-        correct="Teams → the team's page (revoke or make a new one)", delete="revoke on the team's page"))
+        correct=_("Teams → the team's page (revoke or make a new one)"), delete=_("revoke on the team's page")))
     register("teams.SharedTemplate", Entry(
-        "Scripts you shared with your teams (copies of your templates)", ACCOUNT, user_field="team__leader_id",
+        _("Scripts you shared with your teams (copies of your templates)"), ACCOUNT, user_field="team__leader_id",
         export_file="team_scripts.csv", order_by=("created_at", "id"),
         columns=(("team_id", lambda t: t.team_id), ("name", lambda t: t.name), ("channel", lambda t: t.channel),
                  ("subject", lambda t: t.subject), ("body", lambda t: t.body), ("version", lambda t: t.version),
                  ("updated_at", lambda t: _date(t.updated_at))),
-        correct="share the edited template again on the team's page", delete="stop sharing on the team's page"))
+        correct=_("share the edited template again on the team's page"), delete=_("stop sharing on the team's page")))
     register("teams.TeamPost", Entry(
-        "Announcements, training notes and links you posted to your teams", ACCOUNT, user_field="team__leader_id",
+        _("Announcements, training notes and links you posted to your teams"), ACCOUNT, user_field="team__leader_id",
         export_file="team_posts.csv", order_by=("created_at", "id"),
         columns=(("team_id", lambda p: p.team_id), ("kind", lambda p: p.kind), ("title", lambda p: p.title),
                  ("body", lambda p: p.body), ("url", lambda p: p.url), ("created_at", lambda p: _date(p.created_at))),
-        delete="delete on the team's page"))
+        delete=_("delete on the team's page")))
     register("teams.TemplateCopy", Entry(
-        "Team scripts you copied into your templates (which version)", ACCOUNT, user_field="user_id",
+        _("Team scripts you copied into your templates (which version)"), ACCOUNT, user_field="user_id",
         export_file="team_script_copies.csv", order_by=("created_at", "id"),
         columns=(("shared_script_id", lambda c: c.shared_id), ("template_id", lambda c: c.template_id),
                  ("version", lambda c: c.version), ("created_at", lambda c: _date(c.created_at))),
-        delete="deleted when you leave the team (your copies stay your templates)"))
+        delete=_("deleted when you leave the team (your copies stay your templates)")))
     # --- Privacy ---
     register("privacy.LoginRecord", Entry(
         _("Login history"), ACCOUNT, user_field="user_id", export_file="logins.csv", order_by=("-at",),
