@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lte.accounts.countries import country_choices
 from lte.accounts.models import User
-from lte.accounts.preferences import CURRENCIES, is_timezone
+from lte.accounts.preferences import currency_choices, is_timezone
 
 ADULT_REQUIRED = _(
     "LTE is made for adults, so you need to be 18 or older to create an account. "
@@ -72,7 +72,8 @@ class ProfileForm(forms.ModelForm):
 
 class PreferencesForm(forms.ModelForm):
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
-    currency = forms.ChoiceField(label=_("Currency"), choices=[(c, c) for c in sorted(CURRENCIES)])
+    currency = forms.ChoiceField(label=_("Currency"), choices=currency_choices,
+                                 help_text=_("Prices are shown in it. It starts as your country's."))
     timezone = forms.CharField(label=_("Timezone"), max_length=64,
                                help_text=_("An IANA name such as Europe/Madrid or America/Chicago."))
     country = CountryField()

@@ -12,7 +12,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
-from lte.accounts.preferences import CURRENCIES, language_codes, request_language
+from lte.accounts.preferences import CURRENCIES, language_codes, request_language, visitor_currency
 from lte.lib.diskfull import tolerate_disk_full
 from lte.lib.zones import zone_for
 from lte.vault.keys import is_tombstoned
@@ -73,7 +73,7 @@ def current_prefs(request: HttpRequest) -> Prefs:
         return Prefs(user.language, user.currency, theme)
     if cookie:
         return cookie
-    return Prefs(request_language(request), "USD", theme)
+    return Prefs(request_language(request), visitor_currency(request), theme)
 
 
 def set_prefs_cookie(response: HttpResponse, prefs: Prefs) -> None:
