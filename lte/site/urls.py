@@ -9,4 +9,5 @@ urlpatterns = [
     path("privacy", views.privacy, name="privacy"),
     path("terms", views.terms, name="terms"),
     path("cookies", views.cookies, name="cookies"),
+    path("language/<str:code>", views.language_choose, name="language"),
 ]
