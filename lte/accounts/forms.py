@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import time
+
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.conf import settings
@@ -9,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from lte.accounts.countries import country_choices
 from lte.accounts.models import User
 from lte.accounts.preferences import currency_choices, is_timezone
+from lte.lib.formats import format_time
 
 ADULT_REQUIRED = _(
     "LTE is made for adults, so you need to be 18 or older to create an account. "
@@ -70,6 +73,11 @@ class ProfileForm(forms.ModelForm):
         fields = ["name"]
 
 
+def digest_hours() -> list[tuple[int, str]]:
+    """Each hour of the day as the reader's clock writes it ("8:00 AM", "08:00")."""
+    return [(hour, format_time(time(hour))) for hour in range(24)]
+
+
 class PreferencesForm(forms.ModelForm):
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     currency = forms.ChoiceField(label=_("Currency"), choices=currency_choices,
@@ -83,7 +91,7 @@ class PreferencesForm(forms.ModelForm):
         label=_("Email me each morning how many follow-ups, birthdays and reorders I have today"), required=False,
         help_text=_("Counts only: no contact's name, note or message is ever in the email."))
     digest_hour = forms.TypedChoiceField(label=_("Send it at"), coerce=int, required=False, empty_value=None,
-                                         choices=[(hour, f"{hour:02d}:00") for hour in range(24)])
+                                         choices=digest_hours)
 
     class Meta:
         model = User
