@@ -58,8 +58,7 @@ def plan_cards(currency: str) -> list[dict]:
     in), listing only features the app has: teams appear once the teams app is there."""
     teams = apps.is_installed("lte.teams")
     limit = format_number(plans.FREE_CONTACT_LIMIT)
-    free = [_("Up to %(limit)s contacts") % {"limit": limit},
-            _("Notes and a log of your messages, encrypted with your account's own key"),
+    free = [_("Notes and a log of your messages, encrypted with your account's own key"),
             _("Follow-ups, birthdays and reorder reminders on one Today screen"),
             _("Message scripts that open your phone's SMS, WhatsApp or email app"),
             _("Import from CSV, Google Contacts and your phone (vCard)"),
