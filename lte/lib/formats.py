@@ -25,10 +25,15 @@ from django.utils import timezone, translation
 STYLES = frozenset({"short", "medium", "long", "full"})
 
 
-@cache
 def babel_locale(language: str | None = None) -> Locale:
-    """The Babel locale of a language code ('pt-BR' and 'pt' → pt_BR, 'es' → es); English when unknown."""
-    code = (language or translation.get_language() or settings.LANGUAGE_CODE).replace("_", "-")
+    """The Babel locale of a language code ('pt-BR' and 'pt' → pt_BR, 'es' → es), the active language's without
+    one; English when unknown."""
+    return _locale_of(language or translation.get_language() or settings.LANGUAGE_CODE)
+
+
+@cache
+def _locale_of(language: str) -> Locale:
+    code = language.replace("_", "-")
     if code.lower() == "pt":
         code = "pt-BR"  # the Portuguese we offer is Brazil's
     try:
