@@ -23,6 +23,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 STYLES = frozenset({"short", "medium", "long", "full"})
+NBSP, NNBSP = "\xa0", "\u202f"
 
 
 def babel_locale(language: str | None = None) -> Locale:
@@ -155,9 +156,12 @@ def format_money(amount: int | float | Decimal | str | None, currency: str) -> s
     except ArithmeticError:
         return str(amount)
     try:
-        return babel_numbers.format_currency(number, currency, locale=current_locale())
+        written = babel_numbers.format_currency(number, currency, locale=current_locale())
     except (babel_numbers.UnknownCurrencyError, ValueError):
-        return f"{format_number(number)} {currency}"
+        written = f"{format_number(number)} {currency}"
+    # CLDR's no-break spaces ("R$\xa049,90") as plain ones, as sellers type and search them: a page that must
+    # not break a price across lines says so in CSS (.price { white-space: nowrap }).
+    return written.replace(NBSP, " ").replace(NNBSP, " ")
 
 
 def account_country(user) -> str:
