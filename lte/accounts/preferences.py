@@ -13,7 +13,7 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 
 from lte.accounts.countries import accept_language_country, is_country
 from lte.accounts.plans import PRICED_CURRENCIES
-from lte.lib.formats import currency_name
+from lte.lib.formats import currency_name, home_territory
 
 # ISO 4217 currencies in circulation.
 CURRENCIES = frozenset(
@@ -82,8 +82,15 @@ def currency_for_country(country: str) -> str:
 
 
 def visitor_currency(request: HttpRequest) -> str:
-    """A visitor's currency before any choice: the one of the country they seem to be in (`guess_country`)."""
-    return currency_for_country(guess_country(request))
+    """A visitor's currency before any choice: the one of the country they seem to be in (`guess_country`),
+    else, when the browser names only a language ("de", not "de-AT" or "es-419"), of that language's main
+    country (de → DE: euros). Only for showing prices: an account's country is never guessed this way."""
+    country = guess_country(request)
+    if not country:
+        first = next(iter(parse_accept_lang_header(request.META.get("HTTP_ACCEPT_LANGUAGE", "")[:200])), None)
+        if first and first[0] != "*" and "-" not in first[0]:
+            country = home_territory(first[0])
+    return currency_for_country(country)
 
 
 def currency_choices() -> list[tuple[str, str]]:

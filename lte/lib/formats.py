@@ -189,11 +189,14 @@ def first_week_day(language: str | None = None, country: str = "") -> int:
     """The day a week starts on (CLDR week data, 0 Monday … 6 Sunday): where the account is (its country), else
     where the language is mostly spoken (en → US: Sunday; es → ES, de, fr: Monday; pt-BR → BR: Sunday)."""
     locale = babel_locale(language or translation.get_language())
-    territory = (country or locale.territory or "").upper()
-    if not territory:
-        likely = str(get_global("likely_subtags").get(locale.language, "")).split("_")
-        territory = likely[-1] if len(likely) > 1 else ""
+    territory = (country or locale.territory or home_territory(locale.language)).upper()
     return _territory_first_day(territory) if territory else locale.first_week_day
+
+
+def home_territory(language: str) -> str:
+    """Where a language is mostly spoken (CLDR's likely subtags): en → US, es → ES, pt → BR, de → DE; ''."""
+    likely = str(get_global("likely_subtags").get(language.split("-")[0].lower(), "")).split("_")
+    return likely[-1] if len(likely) > 1 and len(likely[-1]) == 2 else ""
 
 
 @cache

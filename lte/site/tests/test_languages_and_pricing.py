@@ -168,3 +168,10 @@ def test_pricing_sells_only_what_the_app_has(client):
     for feature in ("Import from CSV", "reorder reminders", "One-tap export", "No limit on contacts"):
         assert feature in html
     assert "Share scripts with your team" not in html  # no teams app yet: nothing sold that isn't there
+
+
+@pytest.mark.parametrize(("accept", "expected"), [("de", "9,00 €"), ("fr;q=0.9", "9,00 €"), ("pt", "R$ 49,90"),
+                                                  ("es-419,es;q=0.8", "US$"), ("en", "$9.00")])
+def test_a_browser_naming_only_a_language_is_priced_in_that_languages_main_country(client, accept, expected):
+    html = client.get("/pricing", HTTP_ACCEPT_LANGUAGE=accept).content.decode()
+    assert expected in html.split('id="plan-pro"', 1)[1].split("</section>", 1)[0]
