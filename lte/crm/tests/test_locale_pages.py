@@ -3,10 +3,14 @@ from their locale's first day, dates, times and numbers as their language writes
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 import time_machine
+from django.template.loader import render_to_string
+from django.utils import translation
 
 from lte.crm.digest import digests_send_due
 from lte.crm.services.activity import activity_add
@@ -101,3 +105,12 @@ def test_the_digest_names_the_day_in_the_sellers_language_and_timezone(db):
         assert digests_send_due() == 1
     (message,) = outbox_messages()
     assert "viernes, 15 de enero de 2027" in message_text(message)
+
+
+def test_an_import_report_counts_in_the_sellers_digits():
+    job = SimpleNamespace(id=uuid.uuid4(), pk=uuid.uuid4(), status="done", created=12345, updated=1200, skipped=3,
+                          processed=13548, total=13548, errors=[{"row": 10234, "error": "bad birthday"}])
+    with translation.override("de"):
+        html = render_to_string("crm/import_progress.html", {"job": job, "active": False, "unit": "row"})
+    assert "12.345 new contacts" in html and "1.200 existing contacts" in html and "3 rows skipped" in html
+    assert ">10.234</td>" in html
