@@ -159,8 +159,7 @@ def format_money(amount: int | float | Decimal | str | None, currency: str) -> s
         written = babel_numbers.format_currency(number, currency, locale=current_locale())
     except (babel_numbers.UnknownCurrencyError, ValueError):
         written = f"{format_number(number)} {currency}"
-    # CLDR's no-break spaces ("R$\xa049,90") as plain ones, as sellers type and search them: a page that must
-    # not break a price across lines says so in CSS (.price { white-space: nowrap }).
+    # CLDR's no-break spaces ("R$\xa049,90") as plain ones, as sellers type and search them.
     return written.replace(NBSP, " ").replace(NNBSP, " ")
 
 
