@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from lte.accounts.countries import country_choices
 from lte.accounts.models import User
 from lte.accounts.preferences import currency_choices, is_timezone
-from lte.lib.formats import format_time
+from lte.lib.formats import format_time, language_name
 
 ADULT_REQUIRED = _(
     "LTE is made for adults, so you need to be 18 or older to create an account. "
@@ -73,13 +73,18 @@ class ProfileForm(forms.ModelForm):
         fields = ["name"]
 
 
+def language_choices() -> list[tuple[str, str]]:
+    """The languages we offer, each by its own name ("Español", "Deutsch"): found by whoever reads it."""
+    return [(code, language_name(code)) for code, _name in settings.LANGUAGES]
+
+
 def digest_hours() -> list[tuple[int, str]]:
     """Each hour of the day as the reader's clock writes it ("8:00 AM", "08:00")."""
     return [(hour, format_time(time(hour))) for hour in range(24)]
 
 
 class PreferencesForm(forms.ModelForm):
-    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    language = forms.ChoiceField(label=_("Language"), choices=language_choices)
     currency = forms.ChoiceField(label=_("Currency"), choices=currency_choices,
                                  help_text=_("Prices are shown in it. It starts as your country's."))
     timezone = forms.CharField(label=_("Timezone"), max_length=64,

@@ -92,6 +92,7 @@ def test_the_preferences_name_currencies_countries_and_hours_in_the_sellers_lang
     assert ">real brasileño (BRL)</option>" in html
     assert ">Alemania</option>" in html
     assert ">8:00</option>" in html
+    assert ">Deutsch</option>" in html and ">English</option>" in html  # each language by its own name
     speaking(alice, "en")
     html = alice_client.get("/app/settings/preferences").content.decode()
     assert ">Brazilian Real (BRL)</option>" in html and ">Germany</option>" in html
