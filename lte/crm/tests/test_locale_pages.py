@@ -68,6 +68,7 @@ def test_a_spanish_sellers_week_and_follow_ups_read_in_spanish_in_her_time(alice
     assert "lun, 23 de noviembre" in activity
     today = alice_client.get("/app/").content.decode()
     assert "jue, 26 nov, 16:00" in today  # 15:00 UTC is 16:00 in Madrid
+    assert "jueves, 26 de noviembre de 2026" in today
 
 
 def test_an_english_sellers_clock_has_am_and_pm(alice, alice_client, thursday):
