@@ -180,6 +180,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # ldate, ltime, ldatetime, lnumber, money, phone and {% today %}: the reader's locale, everywhere
+            "builtins": ["lte.lib.format_filters"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",

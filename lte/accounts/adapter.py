@@ -12,13 +12,13 @@ from django.utils import timezone, translation
 
 from lte.accounts.countries import timezone_country
 from lte.accounts.limits import LoginLimitsAdapter
+from lte.accounts.middleware import current_prefs
 from lte.accounts.models import User
 from lte.accounts.preferences import (
     canonical_language,
     currency_for_country,
     guess_country,
     is_timezone,
-    request_language,
 )
 from lte.vault.crypto import Cipher, DecryptionFailed, b64d, b64e, derive, master_keys
 from lte.vault.keys import is_tombstoned
@@ -48,7 +48,7 @@ class AccountAdapter(LoginLimitsAdapter):
         country = data.get("country") or guess_country(request) or timezone_country(tz_name)
         user.country = country
         user.currency = currency_for_country(country)
-        user.language = request_language(request)
+        user.language = current_prefs(request).language  # the one chosen on the public pages, else the browser's
         user.timezone = tz_name if is_timezone(tz_name) else "UTC"
         return super().save_user(request, user, form, commit=commit)
 

@@ -9,13 +9,15 @@ from importlib import resources
 from pathlib import Path
 
 import phonenumbers
-from babel import Locale, UnknownLocaleError
 from django.http import HttpRequest
-from django.utils.translation import get_language, to_locale
+from django.utils.translation import get_language
 from django.utils.translation.trans_real import parse_accept_lang_header
 
-# Every officially assigned ISO 3166-1 alpha-2 code (249), with its usual English short name (other languages
-# get CLDR's names through Babel: country_name). Reserved and
+from lte.lib.formats import babel_locale
+
+# Every officially assigned ISO 3166-1 alpha-2 code (249), with its usual English short name: what an account can
+# have. The names shown are CLDR's in the reader's language (Babel: "Alemania", "Allemagne"), these only when CLDR
+# lacks one. Reserved and
 # user-assigned codes (UK, EU, XK, XX, ZZ, AC, TA) and deleted ones (AN) are not countries an account can have.
 _ISO_3166 = {
     "AD": "Andorra", "AE": "United Arab Emirates", "AF": "Afghanistan", "AG": "Antigua and Barbuda",
@@ -89,28 +91,22 @@ def _sort_key(name: str) -> str:
 
 
 @cache
-def _names(language: str) -> dict[str, str]:
-    """Each country's name in `language`: CLDR's (Babel's), ours in English or where CLDR has none."""
-    try:
-        cldr = Locale.parse(to_locale(language)).territories if language != "en" else {}
-    except (UnknownLocaleError, ValueError):
-        cldr = {}
-    return {code: cldr.get(code, name) for code, name in COUNTRIES.items()}
-
-
-@cache
 def _sorted_choices(language: str) -> tuple[tuple[str, str], ...]:
-    return tuple(sorted(_names(language).items(), key=lambda item: _sort_key(item[1])))
+    territories = babel_locale(language).territories
+    named = ((code, territories.get(code) or name) for code, name in COUNTRIES.items())
+    return tuple(sorted(named, key=lambda item: _sort_key(item[1])))
 
 
 def country_choices() -> list[tuple[str, str]]:
-    """Every country by name in the active language, sorted, after an empty "—" choice."""
+    """Every country by name in the active language (CLDR's names), sorted, after an empty "—" choice."""
     return [("", "—"), *_sorted_choices(get_language() or "en")]
 
 
 def country_name(code: str) -> str:
-    """The country's name in the active language; the code itself for one that isn't an account's country."""
-    return _names(get_language() or "en").get(code, code)
+    """A country's name in the active language; the code itself for one an account can't have."""
+    if code not in COUNTRIES:
+        return code
+    return babel_locale(get_language()).territories.get(code) or COUNTRIES[code]
 
 
 def language_region(tag: str) -> str:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import time
+
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.conf import settings
@@ -8,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from lte.accounts.countries import country_choices
 from lte.accounts.models import User
-from lte.accounts.preferences import CURRENCIES, canonical_language, is_timezone
+from lte.accounts.preferences import canonical_language, currency_choices, is_timezone
+from lte.lib.formats import format_time, language_name
 
 ADULT_REQUIRED = _(
     "LTE is made for adults, so you need to be 18 or older to create an account. "
@@ -79,9 +82,20 @@ class LanguageField(forms.ChoiceField):
         return canonical_language(text) or text
 
 
+def language_choices() -> list[tuple[str, str]]:
+    """The languages we offer, each by its own name ("Español", "Deutsch"): found by whoever reads it."""
+    return [(code, language_name(code)) for code, _name in settings.LANGUAGES]
+
+
+def digest_hours() -> list[tuple[int, str]]:
+    """Each hour of the day as the reader's clock writes it ("8:00 AM", "08:00")."""
+    return [(hour, format_time(time(hour))) for hour in range(24)]
+
+
 class PreferencesForm(forms.ModelForm):
-    language = LanguageField(label=_("Language"), choices=settings.LANGUAGES)
-    currency = forms.ChoiceField(label=_("Currency"), choices=[(c, c) for c in sorted(CURRENCIES)])
+    language = LanguageField(label=_("Language"), choices=language_choices)
+    currency = forms.ChoiceField(label=_("Currency"), choices=currency_choices,
+                                 help_text=_("Prices are shown in it. It starts as your country's."))
     timezone = forms.CharField(label=_("Timezone"), max_length=64,
                                help_text=_("An IANA name such as Europe/Madrid or America/Chicago."))
     country = CountryField()
@@ -91,7 +105,7 @@ class PreferencesForm(forms.ModelForm):
         label=_("Email me each morning how many follow-ups, birthdays and reorders I have today"), required=False,
         help_text=_("Counts only: no contact's name, note or message is ever in the email."))
     digest_hour = forms.TypedChoiceField(label=_("Send it at"), coerce=int, required=False, empty_value=None,
-                                         choices=[(hour, f"{hour:02d}:00") for hour in range(24)])
+                                         choices=digest_hours)
 
     class Meta:
         model = User

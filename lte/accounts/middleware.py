@@ -11,13 +11,16 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
 
-from lte.accounts.preferences import CURRENCIES, canonical_language, language_codes, request_language
+from lte.accounts.preferences import CURRENCIES, canonical_language, language_codes, request_language, visitor_currency
 from lte.lib.diskfull import tolerate_disk_full
 from lte.lib.zones import zone_for
 from lte.vault.keys import is_tombstoned
 
 Handler = Callable[[HttpRequest], HttpResponse]
+VARY = ("Accept-Language", "Cookie")
+VARY_TRUSTED = (*VARY, "CF-IPCountry")
 THEMES = ("auto", "light", "dark")
 AUTH_AT, SEEN_AT = "lte_auth_at", "lte_seen_at"
 SEEN_RESOLUTION = 60  # write "last seen" (the session's and the session list's) at most once a minute
@@ -74,7 +77,7 @@ def current_prefs(request: HttpRequest) -> Prefs:
         return Prefs(user.language, user.currency, theme)
     if cookie:
         return cookie
-    return Prefs(request_language(request), "USD", theme)
+    return Prefs(request_language(request), visitor_currency(request), theme)
 
 
 def set_prefs_cookie(response: HttpResponse, prefs: Prefs) -> None:
@@ -89,7 +92,8 @@ def set_prefs_cookie(response: HttpResponse, prefs: Prefs) -> None:
 
 
 def preferences(get_response: Handler) -> Handler:
-    """Activates the user's language and timezone for the request."""
+    """Activates the user's language and timezone for the request (a visitor's: the preferences cookie they
+    chose, else the browser's Accept-Language; UTC)."""
 
     def middleware(request: HttpRequest) -> HttpResponse:
         prefs = current_prefs(request)
@@ -102,6 +106,9 @@ def preferences(get_response: Handler) -> Handler:
             timezone.deactivate()  # UTC
         response = get_response(request)
         response.headers.setdefault("Content-Language", prefs.language)
+        # What the page was written for: the browser's languages, the preferences cookie or the session, and
+        # (the visitor's currency) the CDN's country, so that no cache hands one visitor's page to another.
+        patch_vary_headers(response, VARY_TRUSTED if settings.LTE_TRUST_COUNTRY_HEADER else VARY)
         translation.deactivate()
         timezone.deactivate()
         return response

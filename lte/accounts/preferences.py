@@ -5,12 +5,15 @@ from __future__ import annotations
 import zoneinfo
 from functools import cache
 
+from babel.numbers import get_territory_currencies
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import get_supported_language_variant
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 from lte.accounts.countries import accept_language_country, is_country
+from lte.accounts.plans import PRICED_CURRENCIES
+from lte.lib.formats import currency_name, home_territory
 
 # ISO 4217 currencies in circulation.
 CURRENCIES = frozenset(
@@ -22,18 +25,6 @@ CURRENCIES = frozenset(
     STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XCG
     XOF XPF YER ZAR ZMW ZWG""".split()  # noqa: SIM905 - a table, easier to read as text
 )
-
-# The usual currency of the countries our sellers are in; anything else starts with USD.
-COUNTRY_CURRENCY = {
-    "US": "USD", "CA": "CAD", "MX": "MXN", "BR": "BRL", "AR": "ARS", "CL": "CLP", "CO": "COP", "PE": "PEN",
-    "GB": "GBP", "IE": "EUR", "FR": "EUR", "DE": "EUR", "ES": "EUR", "IT": "EUR", "NL": "EUR", "BE": "EUR",
-    "PT": "EUR", "AT": "EUR", "FI": "EUR", "GR": "EUR", "CH": "CHF", "SE": "SEK", "NO": "NOK", "DK": "DKK",
-    "PL": "PLN", "CZ": "CZK", "HU": "HUF", "RO": "RON", "AU": "AUD", "NZ": "NZD", "JP": "JPY", "KR": "KRW",
-    "CN": "CNY", "TW": "TWD", "HK": "HKD", "SG": "SGD", "MY": "MYR", "PH": "PHP", "TH": "THB", "ID": "IDR",
-    "VN": "VND", "IN": "INR", "ZA": "ZAR", "NG": "NGN", "KE": "KES", "GH": "GHS", "AE": "AED", "SA": "SAR",
-    "IL": "ILS", "TR": "TRY",
-}
-
 
 @cache
 def timezones() -> frozenset[str]:
@@ -84,4 +75,33 @@ def request_language(request: HttpRequest) -> str:
 
 
 def currency_for_country(country: str) -> str:
-    return COUNTRY_CURRENCY.get(country, "USD")
+    """The money a country pays in today: CLDR's current legal tender there (Babel's territory currencies, kept
+    up to date with each release, e.g. Croatia's euro since 2023). Where two are tender (Panama: PAB and USD)
+    the one we price in comes first; USD for no country or one without a currency of its own."""
+    if not country:
+        return "USD"
+    try:
+        tenders = get_territory_currencies(country.upper(), tender=True, non_tender=False)
+    except (KeyError, ValueError):
+        return "USD"
+    current = [code for code in tenders if code in CURRENCIES]
+    priced = [code for code in current if code in PRICED_CURRENCIES]
+    return (priced or current or ["USD"])[0]
+
+
+def visitor_currency(request: HttpRequest) -> str:
+    """A visitor's currency before any choice: the one of the country they seem to be in (`guess_country`),
+    else, when the browser names only a language ("de", not "de-AT" or "es-419"), of that language's main
+    country (de → DE: euros). Only for showing prices: an account's country is never guessed this way."""
+    country = guess_country(request)
+    if not country:
+        first = next(iter(parse_accept_lang_header(request.META.get("HTTP_ACCEPT_LANGUAGE", "")[:200])), None)
+        if first and first[0] != "*" and "-" not in first[0]:
+            country = home_territory(first[0])
+    return currency_for_country(country)
+
+
+def currency_choices() -> list[tuple[str, str]]:
+    """Every currency by its name in the active language ("Brazilian Real (BRL)", "real brasileño (BRL)")."""
+    named = [(code, f"{currency_name(code)} ({code})") for code in CURRENCIES]
+    return sorted(named, key=lambda item: item[1].casefold())

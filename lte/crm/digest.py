@@ -49,7 +49,8 @@ def digest_send(user, now: datetime | None = None) -> bool:
             return False
         # Sent inside the claim's transaction: an email that can't be handed over undoes the claim, and the
         # next run tries again; only one transaction can claim the day.
-        send_daily_digest(email=user.email, name=user.name, language=user.language, **digest_counts(user))
+        send_daily_digest(email=user.email, name=user.name, language=user.language, timezone_name=user.timezone,
+                          **digest_counts(user))
     user.digest_sent_on = day
     return True
 

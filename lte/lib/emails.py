@@ -5,19 +5,23 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
+
+from lte.lib.zones import zone_named
 
 
-def _send(name: str, to: str, context: dict, language: str = "en") -> None:
-    with translation.override(language):
+def _send(name: str, to: str, context: dict, language: str = "en", timezone_name: str = "UTC") -> None:
+    """Renders in the recipient's language and timezone: dates and numbers as they write them (lte.lib.formats)."""
+    with translation.override(language), timezone.override(zone_named(timezone_name)):
         context = {"base_url": settings.BASE_URL, **context}
         subject = render_to_string(f"emails/{name}-subject.txt", context).strip()
         body = render_to_string(f"emails/{name}-body.txt", context)
     send_mail(f"LTE: {subject}", body, None, [to])
 
 
-def send_staff_access_notice(*, email: str, name: str, language: str, action: str, at) -> None:
-    _send("staff_access", email, {"name": name, "action": action, "at": at}, language)
+def send_staff_access_notice(*, email: str, name: str, language: str, action: str, at,
+                             timezone_name: str = "UTC") -> None:
+    _send("staff_access", email, {"name": name, "action": action, "at": at}, language, timezone_name)
 
 
 def send_account_deleted(*, email: str, name: str, language: str = "en") -> None:
@@ -25,7 +29,7 @@ def send_account_deleted(*, email: str, name: str, language: str = "en") -> None
 
 
 def send_daily_digest(*, email: str, name: str, language: str, due: int, overdue: int, birthdays: int,
-                      reorders: int) -> None:
+                      reorders: int, timezone_name: str = "UTC") -> None:
     """Counts only: the digest never names a contact or carries a note, a message or a follow-up's title."""
     _send("daily_digest", email, {"name": name, "due": due, "overdue": overdue, "birthdays": birthdays,
-                                  "reorders": reorders}, language)
+                                  "reorders": reorders}, language, timezone_name)

@@ -14,8 +14,13 @@ from django.utils import timezone
 
 def zone_for(user) -> zoneinfo.ZoneInfo:
     """The user's timezone; UTC when it has none we can read."""
+    return zone_named(user.timezone)
+
+
+def zone_named(name: str | None) -> zoneinfo.ZoneInfo:
+    """An IANA timezone by name; UTC for a name we can't read."""
     try:
-        return zoneinfo.ZoneInfo(user.timezone)
+        return zoneinfo.ZoneInfo(name or "UTC")
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return zoneinfo.ZoneInfo("UTC")
 

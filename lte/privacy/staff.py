@@ -102,7 +102,7 @@ def _send_notice(account_id: uuid.UUID, entry: StaffAccess) -> None:
     user = User.objects.filter(pk=account_id, is_active=True).first()
     if user is not None:
         send_staff_access_notice(email=user.email, name=user.name, language=user.language, action=entry.action,
-                                 at=entry.at)
+                                 at=entry.at, timezone_name=user.timezone)
 
 
 def verify_chain() -> tuple[bool, int | None, int]:

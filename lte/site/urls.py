@@ -13,4 +13,5 @@ urlpatterns = [
     path("manifest.webmanifest", pwa.manifest, name="manifest"),
     path("sw.js", pwa.service_worker, name="service-worker"),
     path("offline", pwa.offline, name="offline"),
+    path("language/<str:code>", views.language_choose, name="language"),
 ]

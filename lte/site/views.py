@@ -4,25 +4,46 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.apps import apps
 from django.db import connection
 from django.db.utils import DatabaseError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from lte.accounts import plans
+from lte.accounts.middleware import Prefs, current_prefs, set_prefs_cookie
+from lte.accounts.preferences import language_codes
 from lte.lib.diskfull import disk_full_recently, disk_space_low
+from lte.lib.formats import currency_name, format_money, format_number
 from lte.privacy import documents
 
-PLANS = [
-    {"name": "Starter", "price": "Free", "blurb": "Up to 250 contacts, every privacy promise included.",
-     "features": ["Contacts, notes and follow-ups", "Message scripts", "One-tap export and deletion"]},
-    {"name": "Seller", "price": "$9 / month", "blurb": "For a growing business.",
-     "features": ["Unlimited contacts", "Import from CSV and phone contacts", "Reorder reminders"]},
-    {"name": "Leader", "price": "$19 / month", "blurb": "For team leaders.",
-     "features": ["Everything in Seller", "Share scripts with your team", "Team activity, only if shared"]},
-]
+
+@never_cache
+@require_GET
+def language_choose(request: HttpRequest, code: str) -> HttpResponse:
+    """The public pages' language switcher: the visitor's explicit choice, kept in the preferences cookie.
+
+    A link, not a form: a form needs a CSRF token, which lives in the session, and a session cookie on the
+    marketing pages is what the policy rules out. It changes nothing on the server, only the visitor's own
+    cookie, so the worst a link from elsewhere can do is switch the language the page then offers to switch
+    back. Until a visitor follows one, no cookie is set (GPC/DNT or not): the language comes from the browser.
+    A signed-in user's language is their account's: the preferences page changes it.
+    """
+    if code not in language_codes():
+        raise Http404
+    target = request.GET.get("next", "")
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(target, allowed_hosts=None):
+        target = "/"
+    if request.user.is_authenticated:
+        return redirect("accounts:preferences")
+    current = current_prefs(request)
+    response = HttpResponseRedirect(target)
+    set_prefs_cookie(response, Prefs(code, current.currency, current.theme))
+    return response
 
 
 @require_GET
@@ -32,9 +53,45 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "site/home.html")
 
 
+def plan_cards(currency: str) -> list[dict]:
+    """The three plans of lte/accounts/plans.py as /pricing shows them, each price in `currency` (one we price
+    in), listing only features the app has: teams appear once the teams app is there."""
+    teams = apps.is_installed("lte.teams")
+    limit = format_number(plans.FREE_CONTACT_LIMIT)
+    free = [_("Notes and a log of your messages, encrypted with your account's own key"),
+            _("Follow-ups, birthdays and reorder reminders on one Today screen"),
+            _("Message scripts that open your phone's SMS, WhatsApp or email app"),
+            _("Import from CSV, Google Contacts and your phone (vCard)"),
+            _("One-tap export of everything, and one-tap deletion")]
+    pro = [_("Everything in Free"), _("No limit on contacts")]
+    leader = [_("Everything in Pro")]
+    leader += ([_("Lead a team: share your scripts with it"),
+                _("See your team's activity, only where each member chooses to share it")] if teams
+               else [_("Leading a team, once team features arrive (they are not in the app yet)")])
+    return [
+        {"code": plans.FREE, "name": _("Free"), "price": _("Free — up to %(limit)s contacts") % {"limit": limit},
+         "features": free},
+        {"code": plans.PRO, "name": _("Pro"), "features": pro,
+         "price": _("%(price)s / month") % {"price": format_money(plans.price(plans.PRO, currency), currency)}},
+        {"code": plans.LEADER, "name": _("Leader"), "features": leader,
+         "price": _("%(price)s / month") % {"price": format_money(plans.price(plans.LEADER, currency), currency)}},
+    ]
+
+
 @require_GET
 def pricing(request: HttpRequest) -> HttpResponse:
-    return render(request, "site/pricing.html", {"plans": PLANS})
+    """Prices in the visitor's currency: `?currency=` (the page's own picker, no cookie), else the preference
+    (the account's, the preferences cookie's), else the one of the country they seem to be in; USD where we
+    have no price of that currency."""
+    asked = request.GET.get("currency", "").upper()
+    wanted = asked if asked in plans.PRICED_CURRENCIES else current_prefs(request).currency
+    currency = plans.priced_currency(wanted)
+    choices = sorted(((code, f"{currency_name(code)} ({code})") for code in plans.PRICED_CURRENCIES),
+                     key=lambda item: item[1].casefold())
+    return render(request, "site/pricing.html", {
+        "plans": plan_cards(currency), "currency": currency, "currency_choices": choices,
+        "billing_enabled": plans.billing_enabled(),
+    })
 
 
 def _document_page(request: HttpRequest, kind: str) -> HttpResponse:

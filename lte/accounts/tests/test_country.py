@@ -211,8 +211,9 @@ def test_it_reads_a_national_number_in_an_import(alice_client, alice, django_cap
 # --- Signup ----------------------------------------------------------------------------------------------
 
 
+# Nepal pays in rupees (NPR): CLDR knows every country's money, not only a hand-made table's
 @pytest.mark.parametrize(("sent", "stored", "currency"), [("BR", "BR", "BRL"), ("de", "DE", "EUR"),
-                                                          ("NP", "NP", "USD")])
+                                                          ("NP", "NP", "NPR")])
 def test_it_signs_up_with_a_chosen_country(sent, stored, currency):
     assert post_signup({"country": sent}).status_code == 201
     assert (carol().country, carol().currency) == (stored, currency)

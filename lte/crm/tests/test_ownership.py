@@ -67,7 +67,7 @@ CANARY_NOTE = "canary note: the combination is 4-8-15-16-23-42"
 
 # Web routes anyone may open (SECURITY.md 12). Everything else needs a login.
 PUBLIC_WEB = {
-    "", "pricing", "privacy", "terms", "cookies", "manifest.webmanifest", "report-child", "signup", "login", "healthz",
+    "", "pricing", "privacy", "terms", "cookies", "language/<code>", "report-child", "signup", "login", "healthz",
     "api/v1/openapi.json",
     "manifest.webmanifest", "sw.js", "offline",  # the installable app: the browser fetches them signed out too
     # allauth's public account pages: logging in and signing up, password reset, email confirmation.

@@ -16,6 +16,7 @@ from lte.crm.forms import GoalForm
 from lte.crm.models import ActivityDay, ActivityGoal
 from lte.crm.services import activity
 from lte.crm.views.today import COUNTERS, activity_today, counters
+from lte.lib.formats import account_country, week_start
 from lte.lib.http import form_errors, is_htmx, next_url
 from lte.lib.zones import today_for
 
@@ -23,18 +24,22 @@ from lte.lib.zones import today_for
 @login_required
 @require_GET
 def activity_week(request: HttpRequest) -> HttpResponse:
+    """This week, from the first day of the week where the seller is (Sunday in the US and Brazil, Monday in
+    Spain, France, Germany: CLDR) to its last, against the goal; the days still to come count nothing yet."""
     user = request.user
     today = today_for(user)
-    first = today - timedelta(days=6)
+    first = week_start(today, country=account_country(user))
+    last = first + timedelta(days=6)
     rows = {row.day: row for row in ActivityDay.objects.owned_by(user).filter(day__gte=first, day__lte=today)}
     goal = activity.activity_goal(user)
-    week = [rows.get(day) or ActivityDay(day=day) for day in (today - timedelta(days=n) for n in range(7))]
-    days = [{"day": row.day, "today": row.day == today, "counters": counters(row, goal)} for row in week]
+    week = [rows.get(day) or ActivityDay(day=day) for day in (first + timedelta(days=n) for n in range(7))]
+    days = [{"day": row.day, "today": row.day == today, "later": row.day > today, "counters": counters(row, goal)}
+            for row in week]
     totals = counters(ActivityDay(**{name: sum(getattr(row, name) for row in week) for name in COUNTERS}),
                        ActivityGoal(**{name: getattr(goal, name) * 7 for name in COUNTERS}))
     form = GoalForm(initial={name: getattr(goal, name) for name in COUNTERS})
-    return render(request, "crm/activity.html", {"days": days, "totals": totals, "form": form,
-                                                 "section": "activity"})
+    return render(request, "crm/activity.html", {"days": days, "totals": totals, "form": form, "first": first,
+                                                 "last": last, "section": "activity"})
 
 
 @login_required

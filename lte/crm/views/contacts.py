@@ -24,6 +24,7 @@ from lte.crm.forms import ContactForm, FollowUpForm, MessageForm, NoteForm, Quic
 from lte.crm.models import Contact, FollowUp, Message, MessageTemplate, Note, StageChange, Tag
 from lte.crm.services import contacts, duplicates, stages
 from lte.crm.views.links import email_links, phone_links
+from lte.lib.formats import account_country
 from lte.lib.http import add_service_errors, flash_errors, form_errors, found, is_htmx, next_url, owned
 
 PAGE_SIZE = 50
@@ -127,7 +128,8 @@ def detail_context(request: HttpRequest, contact: Contact, **forms: Any) -> dict
                       .select_related("contact").order_by("due_at")[:FOLLOWUP_ROWS])
     return {
         "contact": contact,
-        "phones": [phone_links(p, label) for p, label in zip(contact.phones, contact.phone_labels, strict=True)],
+        "phones": [phone_links(p, label, country=account_country(user))
+                   for p, label in zip(contact.phones, contact.phone_labels, strict=True)],
         "emails": [email_links(e, label) for e, label in zip(contact.emails, contact.email_labels, strict=True)],
         "stages": stages.stages_of(user),
         "open_followups": open_followups,

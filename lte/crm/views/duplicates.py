@@ -17,16 +17,18 @@ from lte.crm.models import Contact, DuplicateDismissal
 from lte.crm.services import duplicates
 from lte.crm.views.contacts import contact_for
 from lte.crm.views.links import phone_links
+from lte.lib.formats import account_country
 from lte.lib.http import flash_errors, is_htmx, next_url, page_number
 
 DUPLICATE_PAIRS = 50
 
 
-def _side(contact: Contact, other: Contact, *, older: bool) -> dict[str, Any]:
+def _side(contact: Contact, other: Contact, *, older: bool, country: str) -> dict[str, Any]:
     """One contact of a pair, with the values it shares with the other marked."""
     their_emails = {e.casefold() for e in other.emails}
     return {"contact": contact, "other": other, "older": older,
-            "phones": [{"display": phone_links(p).display, "shared": p in other.phones} for p in contact.phones],
+            "phones": [{"display": phone_links(p, country=country).display, "shared": p in other.phones}
+                       for p in contact.phones],
             "emails": [{"address": e, "shared": e.casefold() in their_emails} for e in contact.emails]}
 
 
@@ -54,7 +56,8 @@ def duplicate_list(request: HttpRequest) -> HttpResponse:
                     "has_next": len(rows) > DUPLICATE_PAIRS, "count": duplicates.pair_count(user)}
     else:
         page = duplicates.pair_page(user, offset=offset, limit=DUPLICATE_PAIRS)
-        pairs = [{"pair": p, "sides": [_side(p.first, p.second, older=True), _side(p.second, p.first, older=False)]}
+        pairs = [{"pair": p, "sides": [_side(p.first, p.second, older=True, country=account_country(user)),
+                                          _side(p.second, p.first, older=False, country=account_country(user))]}
                  for p in page.items if p.first is not None and p.second is not None]
         context |= {"show": "pairs", "pairs": pairs, "count": page.count, "capped": page.capped,
                     "has_next": offset + DUPLICATE_PAIRS < page.count}

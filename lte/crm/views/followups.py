@@ -18,6 +18,7 @@ from lte.crm.models import FollowUp
 from lte.crm.services import followups
 from lte.crm.views.contacts import FOLLOWUP_ROWS, contact_detail_url, contact_for, invalid_detail
 from lte.crm.views.today import activity_today
+from lte.lib.formats import format_day, format_moment
 from lte.lib.http import form_errors, found, is_htmx, next_url, owned
 
 
@@ -31,8 +32,8 @@ def followup_add(request: HttpRequest, contact_id) -> HttpResponse:
             followup = followups.followup_create(owner=request.user, contact_id=contact.pk,
                                                 title=form.cleaned_data["title"],
                                                 due_at=form.cleaned_data["due_at"])
-            when = timezone.localtime(followup.due_at)
-            messages.success(request, _("Follow-up set for %(when)s.") % {"when": when.strftime("%a %d %b, %H:%M")})
+            when = format_moment(followup.due_at, "MMMEdjm")
+            messages.success(request, _("Follow-up set for %(when)s.") % {"when": when})
             return redirect(contact_detail_url(contact.pk))
     return invalid_detail(request, contact, followup_form=form)
 
@@ -91,7 +92,7 @@ def followup_snooze(request: HttpRequest, followup_id) -> HttpResponse:
     followup = owned(FollowUp, request, followup_id)
     with found():
         followup = followups.followup_snooze(owner=request.user, followup_id=followup.pk, days=1)
-    when = timezone.localtime(followup.due_at).strftime("%a %d %b")
+    when = format_day(followup.due_at, "MMMEd")
     return _followup_response(request, followup, "snoozed", _("Snoozed to %(when)s.") % {"when": when})
 
 

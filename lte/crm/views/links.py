@@ -7,10 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
-import phonenumbers
 from django.utils.translation import gettext as _
 
 from lte.crm.models import Contact
+from lte.lib.formats import format_phone
 
 
 def encode(text: str) -> str:
@@ -40,11 +40,10 @@ class Email:
     label: str = ""
 
 
-def phone_links(e164: str, label: str = "") -> Phone:
-    try:
-        display = phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-    except phonenumbers.NumberParseException:
-        display = e164
+def phone_links(e164: str, label: str = "", *, country: str = "") -> Phone:
+    """The links of a number, shown in the national format of `country` (the account's) when it is one of
+    its numbers, in the international one otherwise."""
+    display = format_phone(e164, country)
     digits = "".join(ch for ch in e164 if ch.isdigit())
     plus = "+" + digits
     return Phone(number=e164, display=display, tel=f"tel:{plus}", sms=f"sms:{plus}",
@@ -55,11 +54,11 @@ def email_links(address: str, label: str = "") -> Email:
     return Email(address=address, mailto="mailto:" + quote(address, safe="@+"), label=label)
 
 
-def prefilled(contact: Contact, body: str, subject: str = "") -> list[dict[str, str]]:
+def prefilled(contact: Contact, body: str, subject: str = "", *, country: str = "") -> list[dict[str, str]]:
     """Buttons that open the phone's own app with the message typed in. `base` lets lte.js re-encode an
     edited message; `crlf` marks mailto: bodies."""
     links = []
-    for phone in map(phone_links, contact.phones):
+    for phone in (phone_links(number, country=country) for number in contact.phones):
         links.append({"channel": "sms", "label": _("SMS"), "to": phone.display,
                       "base": f"{phone.sms}?&body=", "href": f"{phone.sms}?&body={encode(body)}", "crlf": ""})
         links.append({"channel": "whatsapp", "label": _("WhatsApp"), "to": phone.display,

@@ -17,6 +17,7 @@ from lte.crm.services import templates
 from lte.crm.services.messages import message_log
 from lte.crm.views.contacts import contact_detail_url, contact_for, invalid_detail
 from lte.crm.views.links import prefilled
+from lte.lib.formats import account_country
 from lte.lib.http import form_errors, found
 
 
@@ -51,7 +52,7 @@ def compose(request: HttpRequest, contact_id) -> HttpResponse:
     channel = chosen.channel if chosen else Message.Channel.SMS
     return render(request, "crm/compose.html", {
         "contact": contact, "templates": saved, "chosen": chosen, "body": body, "subject": subject,
-        "links": prefilled(contact, body, subject), "channel": channel,
+        "links": prefilled(contact, body, subject, country=account_country(request.user)), "channel": channel,
         "channels": [(c, label) for c, label in Message.Channel.choices if c != Message.Channel.IN_PERSON],
         "section": "contacts"})
 

@@ -98,6 +98,18 @@ def test_a_meaningful_change_emails_each_active_verified_user_once_30_days_ahead
     assert version.effective_on - TODAY >= timedelta(days=30)
 
 
+def test_the_notice_writes_the_date_as_the_recipients_language_does(alice, bob, on_commit):
+    alice.language = "es"
+    alice.save(update_fields=["language"])
+    bob.language = "de"
+    bob.save(update_fields=["language"])
+    publish_meaningful(on_commit, days=35)  # 14 February 2027
+    texts = {m["To"]: f"{m['Subject']}\n{message_text(m)}" for m in outbox_messages()}
+    assert "14 de febrero de 2027" in texts["alice@example.com"]
+    assert "14. Februar 2027" in texts["bob@example.com"]
+    assert "February 14, 2027" not in texts["alice@example.com"] + texts["bob@example.com"]
+
+
 def test_running_the_notice_again_emails_nobody_twice(alice, bob, on_commit):
     version = publish_meaningful(on_commit)
     assert len(outbox_messages()) == 2
