@@ -18,6 +18,7 @@ from lte.crm.services.contacts import ContactData
 from lte.crm.services.followups import MAX_TITLE
 from lte.crm.services.messages import MAX_MESSAGE
 from lte.crm.services.notes import MAX_NOTE
+from lte.crm.services.orders import MAX_PRODUCTS
 
 TEXT = {"dir": "auto", "autocomplete": "off"}
 AREA = {"dir": "auto", "rows": 3}
@@ -168,6 +169,19 @@ class MessageForm(forms.Form):
                                   initial=Message.Direction.OUT, widget=forms.RadioSelect)
     body = forms.CharField(label=_("What was said"), max_length=MAX_MESSAGE, required=False,
                            widget=forms.Textarea(attrs=AREA))
+
+
+class OrderForm(forms.Form):
+    """An order: its day, what was ordered, and (optionally) how much; the service checks the values."""
+
+    ordered_on = forms.DateField(label=_("Ordered on"), widget=forms.DateInput(attrs={"type": "date"}))
+    products = forms.CharField(label=_("What they ordered"), max_length=MAX_PRODUCTS, required=False,
+                               widget=forms.Textarea(attrs=AREA))
+    amount = forms.DecimalField(label=_("Amount (optional)"), required=False, min_value=0, max_digits=12,
+                                decimal_places=2, widget=forms.NumberInput(attrs={"inputmode": "decimal",
+                                                                                  "step": "0.01"}))
+    currency = forms.CharField(label=_("Currency"), max_length=3, required=False,
+                               widget=forms.TextInput(attrs={"autocomplete": "off", "size": 4}))
 
 
 class FollowUpForm(forms.Form):

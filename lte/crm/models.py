@@ -245,6 +245,26 @@ class FollowUp(Owned):
         return f"FollowUp {self.pk}"
 
 
+class Order(Owned):
+    """What a customer ordered, and when: the reorder reminder counts from the last one. What was ordered is
+    sealed like a note (it says a lot about a person); the date, amount and currency stay plaintext so the
+    reminder and totals are computed in SQL."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="orders")
+    ordered_on = models.DateField()
+    products = EncryptedField(blank=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True, default="")
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        ordering = ["-ordered_on", "-created_at"]
+        indexes = [models.Index(fields=["contact", "ordered_on"], name="crm_order_contact_on")]
+
+    def __str__(self) -> str:
+        return f"Order {self.pk}"
+
+
 class StageChange(Owned):
     """A contact moved along the pipeline (for the timeline). Stage names are copied: stages get renamed."""
 

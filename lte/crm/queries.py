@@ -307,6 +307,15 @@ def today_followups(owner) -> dict[str, QuerySet]:
             "reorders": (due | overdue).filter(kind=reorder)}
 
 
+REORDER_WEEK_DAYS = 7
+
+
+def reorders_this_week(owner) -> QuerySet:
+    """Open reorder reminders due by the end of the seller's next 7 days (overdue ones included: still to do)."""
+    end = day_start(owner, today_for(owner)) + timedelta(days=REORDER_WEEK_DAYS + 1)
+    return followups(owner).filter(kind=FollowUp.Kind.REORDER, due_at__lt=end).order_by("due_at", "id")
+
+
 def today(owner) -> dict[str, list]:
     """GET /today: today_followups (the first 500 of each, by due time) and today's birthdays, in the seller's
     timezone."""

@@ -111,6 +111,15 @@ def declare() -> None:
                  ("kind", lambda f: f.kind), ("due_at", lambda f: _date(f.due_at)),
                  ("done_at", lambda f: _date(f.done_at)), ("created_at", lambda f: _date(f.created_at))),
         correct="Follow-ups page", delete="delete on the Follow-ups page"))
+    register("crm.Order", Entry(
+        "Orders", OWNED, user_field="owner_id", export_file="orders.csv",
+        order_by=("ordered_on", "created_at", "id"),
+        columns=(("id", lambda o: o.pk), ("contact_id", lambda o: o.contact_id),
+                 ("ordered_on", lambda o: _date(o.ordered_on)), ("products", lambda o: o.products),
+                 ("amount", lambda o: "" if o.amount is None else f"{o.amount:.2f}"),
+                 ("currency", lambda o: o.currency),
+                 ("created_at", lambda o: _date(o.created_at))),
+        correct="the contact's page (Orders), or PATCH /api/v1/orders/{id}", delete="delete on the contact's page"))
     register("crm.StageChange", Entry(
         "Pipeline history", OWNED, user_field="owner_id", export_file="stage_changes.csv", order_by=("at", "id"),
         columns=(("id", lambda s: s.pk), ("contact_id", lambda s: s.contact_id), ("from", lambda s: s.from_name),

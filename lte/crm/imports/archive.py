@@ -1,4 +1,4 @@
-"""Our own export's ZIP, imported back whole: stages, contacts, notes, messages, follow-ups (open and done),
+"""Our own export's ZIP, imported back whole: stages, contacts, notes, messages, follow-ups (open and done), orders,
 pipeline history, templates and tags, with their times.
 
 The ZIP is read in place from the sealed upload (upload.open_seekable: nothing is unpacked to disk). Its files
@@ -19,7 +19,7 @@ import uuid
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import overload
 
@@ -30,11 +30,12 @@ from lte.crm.imports import layouts, limits
 from lte.crm.imports.readers import RawRow, _RowError, csv_records, extract_cells
 from lte.crm.imports.upload import open_seekable
 from lte.crm.imports.writer import BatchResult, derived_id, parse_uuid
-from lte.crm.models import Contact, FollowUp, Message, MessageTemplate, Note, Stage, StageChange, Tag
+from lte.crm.models import Contact, FollowUp, Message, MessageTemplate, Note, Order, Stage, StageChange, Tag
 from lte.crm.services.followups import MAX_TITLE
 from lte.crm.services.messages import MAX_MESSAGE
 from lte.crm.services.normalise import clean_text
 from lte.crm.services.notes import MAX_NOTE
+from lte.crm.services.orders import MAX_PRODUCTS, clean_amount, clean_currency
 from lte.crm.services.stages import DEFAULT_STAGES, stages_of
 from lte.crm.services.tags import TAG_MAX
 from lte.lib.spreadsheet import unneutralise
@@ -42,7 +43,7 @@ from lte.lib.spreadsheet import unneutralise
 README = "README.txt"
 CONTACTS = "contacts.csv"
 # What comes back, in an order where what a row points to is already there.
-FILES = ("stages.csv", CONTACTS, "notes.csv", "messages.csv", "followups.csv", "stage_changes.csv",
+FILES = ("stages.csv", CONTACTS, "notes.csv", "messages.csv", "followups.csv", "orders.csv", "stage_changes.csv",
          "templates.csv", "tags.csv")
 MAX_ENTRIES = 1000
 MAX_MEMBER_BYTES = 500 * 1024 * 1024  # uncompressed, per file
@@ -50,7 +51,7 @@ NOT_OURS = ("This ZIP is not a LeadTrackEngine export. To import contacts from a
             "the CSV or vCard (.vcf) file inside.")
 DAMAGED = "This ZIP file is damaged or cut short: download the export again."
 SPREADSHEET = "This is a spreadsheet or document, not a CSV: save it as CSV (comma-separated values) and upload that."
-_MODELS = {"notes.csv": Note, "messages.csv": Message, "followups.csv": FollowUp,
+_MODELS = {"notes.csv": Note, "messages.csv": Message, "followups.csv": FollowUp, "orders.csv": Order,
            "stage_changes.csv": StageChange, "templates.csv": MessageTemplate}
 
 
@@ -339,6 +340,16 @@ class ArchiveBatch:
                             kind=kind if kind in FollowUp.Kind.values else FollowUp.Kind.FOLLOW_UP,
                             due_at=due, done_at=_moment(c.get("done_at", "")),
                             created_at=_moment(c.get("created_at", ""), now))
+        if name == "orders.csv":
+            try:
+                ordered_on = date.fromisoformat(c.get("ordered_on", "").strip())
+            except ValueError:
+                raise ValidationError("it has no order date (YYYY-MM-DD).") from None
+            amount = clean_amount(c.get("amount", ""))
+            return Order(pk=record_id, owner=owner, contact_id=contact_id, ordered_on=ordered_on,
+                         products=clean_text(c.get("products", ""), field="products", max_length=MAX_PRODUCTS),
+                         amount=amount, currency=clean_currency(c.get("currency", ""), owner=owner, amount=amount),
+                         created_at=_moment(c.get("created_at", ""), now))
         if name == "stage_changes.csv":
             return StageChange(pk=record_id, owner=owner, contact_id=contact_id,
                                from_name=c.get("from", "")[:40], to_name=c.get("to", "")[:40] or "?",

@@ -22,7 +22,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from lte.crm.fields import FILLED_IN, IN_DETAILS
-from lte.crm.models import Contact, ContactLookup, DuplicateDismissal, FollowUp, Message, Note, StageChange
+from lte.crm.models import Contact, ContactLookup, DuplicateDismissal, FollowUp, Message, Note, Order, StageChange
 from lte.crm.services.contacts import packed_details
 from lte.crm.services.index import email_digest, index_contact, name_keys, phone_digest
 from lte.crm.services.normalise import unique
@@ -50,7 +50,7 @@ def find_duplicates(*, owner, emails: Iterable[str] = (), phones: Iterable[str] 
 
 @transaction.atomic
 def contact_merge(*, owner, keep_id, merge_id) -> Contact:
-    """Folds one contact into another: emails, phones, tags, notes, messages, follow-ups and history move;
+    """Folds one contact into another: emails, phones, tags, notes, messages, follow-ups, orders and history move;
     empty fields of the kept contact are filled in (a second address, label or website is added, nothing of
     either side is dropped); the merged one is deleted."""
     keep = Contact.objects.owned_by(owner).select_for_update().get(pk=keep_id)  # a missing one is a 404 first
@@ -78,7 +78,7 @@ def contact_merge(*, owner, keep_id, merge_id) -> Contact:
     name_keys(keep)
     keep.updated_at = timezone.now()
     keep.save()
-    for model in (Note, Message, FollowUp, StageChange):
+    for model in (Note, Message, FollowUp, Order, StageChange):
         model.objects.filter(contact=other).update(contact=keep)
     keep.tags.add(*other.tags.all())
     _dismissals_follow(keep, other)

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from lte.crm.models import Contact, FollowUp
+from lte.crm.models import Contact, FollowUp, Order
 from lte.crm.services.activity import activity_add
 from lte.crm.services.normalise import UNSET, aware, clean_text
 from lte.lib.zones import day_start, today_for
@@ -19,10 +19,14 @@ REORDER_HOUR = 9  # a reorder reminder falls due at 09:00 where the seller is
 
 def reorder_reminder(contact: Contact, *, owner, since: date | None = None) -> FollowUp:
     """The reminder a customer with a reorder interval gets (not saved): the interval counted in days from
-    `since` (the last reorder done), else from the day they became a customer, else from today — due at
-    REORDER_HOUR on that day in the seller's timezone, never at the minute the contact happened to be saved."""
+    `since` (the last reorder done), else from their last order, else from the day they became a customer, else
+    from today — due at REORDER_HOUR on that day in the seller's timezone, never at the minute the contact
+    happened to be saved."""
     if contact.reorder_every_days is None:
         raise ValueError("a reorder reminder needs the contact's reorder interval")
+    if since is None and contact.pk is not None and not contact._state.adding:
+        since = (Order.objects.filter(owner_id=contact.owner_id, contact_id=contact.pk).order_by("-ordered_on")
+                 .values_list("ordered_on", flat=True).first())
     start = since or contact.customer_since or today_for(owner)
     due = start + timedelta(days=contact.reorder_every_days)
     return FollowUp(owner_id=contact.owner_id, contact=contact, kind=FollowUp.Kind.REORDER, title="Time to reorder?",
