@@ -317,6 +317,18 @@ def followup_update(request: HttpRequest, followup_id: UUID, payload: FollowUpPa
                                                 **{k: given[k] for k in given}))
 
 
+class SnoozeIn(Strict):
+    choice: str = Field(max_length=20, description="later (in 3 hours), tomorrow (09:00), next_week (Monday 09:00) "
+                                                   "or date (09:00 on `on`), in the user's timezone")
+    on: date | None = None
+
+
+@router.post("/followups/{uuid:followup_id}/snooze", response={200: FollowUpOut, 400: Detail})
+def followup_snooze(request: HttpRequest, followup_id: UUID, payload: SnoozeIn):
+    return Status(200, followups.followup_snooze(owner=request.user, followup_id=followup_id, choice=payload.choice,
+                                                on=payload.on))
+
+
 @router.delete("/followups/{uuid:followup_id}", response={204: None})
 def followup_delete(request: HttpRequest, followup_id: UUID):
     followups.followup_delete(owner=request.user, followup_id=followup_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -76,10 +77,41 @@ def followup_update(*, owner, followup_id, title: Any = UNSET, due_at: Any = UNS
     return followup
 
 
-def followup_snooze(*, owner, followup_id, days: int = 1) -> FollowUp:
+MORNING_HOUR = 9  # "tomorrow morning", "next week", a picked day: 09:00 where the seller is
+SNOOZE_LATER = timedelta(hours=3)
+SNOOZE_CHOICES = ("later", "tomorrow", "next_week", "date")
+SNOOZE_FURTHEST_DAYS = 5 * 366
+
+
+def snooze_until(owner, choice: str, on: date | None = None) -> datetime:
+    """When a snooze choice ends, in the seller's timezone: `later` today (3 hours from now), `tomorrow` morning,
+    `next_week` (Monday morning), or the morning of the `date` picked (`on`, from tomorrow on)."""
+    today = today_for(owner)
+    if choice == "later":
+        return timezone.now() + SNOOZE_LATER
+    if choice == "tomorrow":
+        day = today + timedelta(days=1)
+    elif choice == "next_week":
+        day = today + timedelta(days=7 - today.weekday())
+    elif choice == "date":
+        if not isinstance(on, date):
+            raise ValidationError({"on": "is the day to snooze to (YYYY-MM-DD)."})
+        if not today < on <= today + timedelta(days=SNOOZE_FURTHEST_DAYS):
+            raise ValidationError({"on": "is a day after today, within 5 years."})
+        day = on
+    else:
+        raise ValidationError({"choice": f"is one of {', '.join(SNOOZE_CHOICES)}."})
+    # Wall-clock arithmetic on an aware datetime: 09:00 there, also on the days the clocks change.
+    return day_start(owner, day) + timedelta(hours=MORNING_HOUR)
+
+
+def followup_snooze(*, owner, followup_id, days: int = 1, choice: str | None = None,
+                    on: date | None = None) -> FollowUp:
+    """Moves a follow-up on: to a snooze choice (snooze_until), or by `days` from its due time (or now, if later)."""
     followup = FollowUp.objects.owned_by(owner).get(pk=followup_id)
-    base = max(followup.due_at, timezone.now())
-    return followup_update(owner=owner, followup_id=followup_id, due_at=base + timedelta(days=days))
+    later = max(followup.due_at, timezone.now()) + timedelta(days=days)
+    until = snooze_until(owner, choice, on) if choice else later
+    return followup_update(owner=owner, followup_id=followup_id, due_at=until)
 
 
 @transaction.atomic

@@ -461,7 +461,7 @@ def route_targets(world: World, route: WebRoute) -> dict[str, Target]:
 
 FIELD_SAMPLES: dict[str, Any] = {
     "channel": "sms", "direction": "out", "first_name": "Mallory", "body": "Mallory was here",
-    "title": "Mallory was here", "name": "Mallory",
+    "title": "Mallory was here", "name": "Mallory", "choice": "tomorrow",
 }
 # What a curious visitor posts to a page: a change, and (for staff pages) a written reason.
 FORM_DATA = {"name": "Mallory", "first_name": "Mallory", "body": "Mallory was here", "title": "Mallory was here",
