@@ -18,7 +18,7 @@ from pydantic import Field, field_validator
 
 from lte.crm import queries
 from lte.crm.birthdays import birthday_text
-from lte.crm.models import Contact, FollowUp, Message, Note, Tag
+from lte.crm.models import Contact, FollowUp, Message, Note, Stage, Tag
 from lte.crm.services import contacts, duplicates, followups, messages, notes, stages
 from lte.crm.services.contacts import ContactData
 from lte.crm.services.normalise import UNSET
@@ -58,6 +58,7 @@ class ContactOut(Schema):
     tags: list[str]
     customer_since: date | None
     reorder_every_days: int | None
+    stay_in_touch_days: int | None
     social: dict[str, str] | None
     last_contacted_at: datetime | None
     created_at: datetime
@@ -96,6 +97,7 @@ class ContactIn(Strict):
     tags: list[str] | None = Field(default=None, max_length=30)
     customer_since: date | None = None
     reorder_every_days: int | None = Field(default=None, ge=1, le=366)
+    stay_in_touch_days: int | None = Field(default=None, ge=1, le=366)
     social: dict[str, str] | None = None
 
 
@@ -187,6 +189,15 @@ class StageOut(Schema):
     slug: str
     name: str
     position: int
+
+
+class StageRuleOut(StageOut):
+    followup_days: int | None = Field(description="the stage's follow-up rule: a contact moved here gets a "
+                                                  "follow-up this many days later")
+
+
+class StagePatch(Strict):
+    followup_days: int | None = Field(ge=1, le=366, description="null removes the rule")
 
 
 def _data(payload: Strict) -> ContactData:
@@ -346,6 +357,14 @@ def tag_list(request: HttpRequest):
 @router.get("/stages", response=list[StageOut])
 def stage_list(request: HttpRequest):
     return stages.stages_of(request.user)
+
+
+@router.patch("/stages/{slug:stage_slug}", response={200: StageRuleOut, 400: Detail})
+def stage_update(request: HttpRequest, stage_slug: str, payload: StagePatch):
+    # Only a stage the account has (as the stage pages): a refused request writes nothing, not even the defaults.
+    if not Stage.objects.owned_by(request.user).filter(slug=stage_slug).exists():
+        raise Stage.DoesNotExist
+    return Status(200, stages.stage_rule_set(owner=request.user, slug=stage_slug, followup_days=payload.followup_days))
 
 
 # --- Possible duplicates ----------------------------------------------------------------------------------

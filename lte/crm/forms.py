@@ -101,6 +101,7 @@ class ContactForm(forms.Form):
                          help_text=_("One per line."))
     customer_since = contact_field("customer_since", forms.DateInput(attrs={"type": "date"}))
     reorder_every_days = contact_field("reorder_every_days", forms.NumberInput(attrs={"inputmode": "numeric"}))
+    stay_in_touch_days = contact_field("stay_in_touch_days", forms.NumberInput(attrs={"inputmode": "numeric"}))
     social = contact_field("social", forms.Textarea(attrs={**AREA, "rows": 2}),
                            help_text=_("One per line, like “instagram: @name”."))
 
@@ -122,6 +123,7 @@ class ContactForm(forms.Form):
             "tags": ", ".join(t.name for t in contact.tags.all()),
             "source": contact.source, "address": contact.address or "", "birthday": contact.birthday,
             "customer_since": contact.customer_since, "reorder_every_days": contact.reorder_every_days,
+            "stay_in_touch_days": contact.stay_in_touch_days,
             "social": "\n".join(f"{k}: {v}" for k, v in (contact.social or {}).items()),
         }
 
@@ -154,7 +156,8 @@ class ContactForm(forms.Form):
             addresses=[{"label": old_addresses.get(a, ""), "value": a} for a in addresses if a],
             urls=[{"label": old_urls.get(u, ""), "value": u} for u in lines(data["urls"])],
             birthday=birthday, customer_since=data["customer_since"],
-            reorder_every_days=data["reorder_every_days"], social=data["social"],
+            reorder_every_days=data["reorder_every_days"], stay_in_touch_days=data["stay_in_touch_days"],
+            social=data["social"],
         )
 
 

@@ -40,6 +40,8 @@ class Stage(Owned):
     slug = models.SlugField(max_length=40)
     name = models.CharField(max_length=40)
     position = models.PositiveSmallIntegerField(default=0)
+    # The stage's follow-up rule ("Presented → follow up in 2 days"): a contact moved here gets a follow-up then.
+    followup_days = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["position", "name"]
@@ -87,6 +89,8 @@ class Contact(Owned):
     tags = models.ManyToManyField(Tag, blank=True, related_name="contacts")
     customer_since = models.DateField(null=True, blank=True)
     reorder_every_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    # "Stay in touch every N days": a follow-up falls due when N days pass without a logged message.
+    stay_in_touch_days = models.PositiveSmallIntegerField(null=True, blank=True)
     last_contacted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=now, editable=False)
     updated_at = models.DateTimeField(default=now)
@@ -228,6 +232,7 @@ class FollowUp(Owned):
     class Kind(models.TextChoices):
         FOLLOW_UP = "follow_up", "Follow-up"
         REORDER = "reorder", "Reorder"
+        TOUCH = "touch", "Stay in touch"  # the contact's stay-in-touch interval passed without a logged message
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="followups")
     title = EncryptedField()
@@ -240,6 +245,8 @@ class FollowUp(Owned):
         ordering = ["due_at"]
         indexes = [models.Index(fields=["owner", "done_at", "due_at"], name="crm_followup_owner_due"),
                    models.Index(fields=["contact", "due_at"], name="crm_followup_contact_due")]
+        constraints = [models.UniqueConstraint(fields=["contact"], condition=models.Q(kind="touch", done_at=None),
+                                               name="crm_followup_one_open_touch")]
 
     def __str__(self) -> str:
         return f"FollowUp {self.pk}"

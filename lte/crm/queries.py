@@ -300,7 +300,9 @@ def birthdays_on(owner, day: date) -> list[Contact]:
 
 def today_followups(owner) -> dict[str, QuerySet]:
     """The open follow-ups of the seller's today: `due` today and `overdue`, reorder reminders apart in
-    `reorders` (those due by the end of today). GET /today lists them; the daily digest counts them."""
+    `reorders` (those due by the end of today). GET /today lists them; the daily digest counts them.
+    "Haven't talked in N days" (a contact's stay-in-touch interval passed) is a follow-up of kind `touch` in
+    `due` or `overdue`: the contract's four lists stay as they are, and a client tells them apart by kind."""
     reorder = FollowUp.Kind.REORDER
     due, overdue = followups(owner, "today"), followups(owner, "overdue")
     return {"due": due.exclude(kind=reorder), "overdue": overdue.exclude(kind=reorder),

@@ -65,4 +65,5 @@ urlpatterns = [
     path("stages/", pipeline.stage_list, name="stage-list"),
     path("stages/<slug:slug>/rename", pipeline.stage_rename, name="stage-rename"),
     path("stages/<slug:slug>/move", pipeline.stage_move, name="stage-move"),
+    path("stages/<slug:slug>/rule", pipeline.stage_rule, name="stage-rule"),
 ]

@@ -43,6 +43,7 @@ _CONTACT_CELLS = {
     "tags": lambda c: _join(sorted(t.name for t in c.tags.all())),
     "customer_since": lambda c: _date(c.customer_since),
     "reorder_every_days": lambda c: c.reorder_every_days or "",
+    "stay_in_touch_days": lambda c: c.stay_in_touch_days or "",
     "social": lambda c: _join(f"{k}:{v}" for k, v in sorted((c.social or {}).items())),
     "last_contacted_at": lambda c: _date(c.last_contacted_at),
     "created_at": lambda c: _date(c.created_at), "updated_at": lambda c: _date(c.updated_at),
@@ -128,7 +129,8 @@ def declare() -> None:
         delete="delete the contact, on its page, to delete its history"))
     register("crm.Stage", Entry(
         "Pipeline stages", OWNED, user_field="owner_id", export_file="stages.csv", order_by=("position",),
-        columns=(("slug", lambda s: s.slug), ("name", lambda s: s.name), ("position", lambda s: s.position)),
+        columns=(("slug", lambda s: s.slug), ("name", lambda s: s.name), ("position", lambda s: s.position),
+                 ("followup_days", lambda s: s.followup_days or "")),
         correct="Pipeline settings"))
     register("crm.Tag", Entry(
         "Tags", OWNED, user_field="owner_id", export_file="tags.csv", order_by=("name",),

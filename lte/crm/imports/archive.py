@@ -36,7 +36,7 @@ from lte.crm.services.messages import MAX_MESSAGE
 from lte.crm.services.normalise import clean_text
 from lte.crm.services.notes import MAX_NOTE
 from lte.crm.services.orders import MAX_PRODUCTS, clean_amount, clean_currency
-from lte.crm.services.stages import DEFAULT_STAGES, stages_of
+from lte.crm.services.stages import DEFAULT_STAGES, clean_rule_days, stages_of
 from lte.crm.services.tags import TAG_MAX
 from lte.lib.spreadsheet import unneutralise
 
@@ -262,11 +262,20 @@ class ArchiveBatch:
             except (ValueError, ValidationError):
                 self.error(row, "this stage could not be read.")
                 continue
+            try:
+                rule = clean_rule_days(row.cells.get("followup_days", "").strip())
+            except ValidationError:
+                rule = None
             stage = existing.get(slug)
             if stage is None:
-                existing[slug] = Stage.objects.create(owner=self.owner, slug=slug, name=stage_name, position=position)
+                existing[slug] = Stage.objects.create(owner=self.owner, slug=slug, name=stage_name, position=position,
+                                                      followup_days=rule)
                 self.result.created += 1
-            elif stage.name == defaults.get(slug) and (stage.name, stage.position) != (stage_name, position):
+                continue
+            if rule and not stage.followup_days:  # a rule the account lacks comes back
+                stage.followup_days = rule
+                stage.save(update_fields=["followup_days"])
+            if stage.name == defaults.get(slug) and (stage.name, stage.position) != (stage_name, position):
                 stage.name, stage.position = stage_name, position
                 stage.save(update_fields=["name", "position"])
                 self.result.updated += 1
@@ -283,6 +292,10 @@ class ArchiveBatch:
         kind = name.removesuffix(".csv")
         ids, present = self._ids(model, kind)
         contacts = self._contacts() if name != "templates.csv" else {}
+        # A contact has one open stay-in-touch follow-up at most: one it has already stands for the export's.
+        in_touch = set(FollowUp.objects.owned_by(self.owner).filter(
+            kind=FollowUp.Kind.TOUCH, done_at__isnull=True, contact_id__in=set(contacts.values()))
+            .values_list("contact_id", flat=True)) if name == "followups.csv" else set()
         new = []
         for row in self.rows:
             record_id = ids[id(row)]
@@ -293,6 +306,12 @@ class ArchiveBatch:
             if name != "templates.csv" and contact_id is None:
                 self.error(row, "its contact is not in this import, so it was left out.")
                 continue
+            if name == "followups.csv" and row.cells.get("kind") == FollowUp.Kind.TOUCH \
+                    and not row.cells.get("done_at"):
+                if contact_id in in_touch:
+                    self.result.skipped += 1
+                    continue
+                in_touch.add(contact_id)
             try:
                 new.append(self._build(name, row, record_id, contact_id))
             except ValidationError as exc:

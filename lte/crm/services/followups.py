@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from lte.crm.models import Contact, FollowUp, Order
 from lte.crm.services.activity import activity_add
+from lte.crm.services.cadences import touch_schedule
 from lte.crm.services.normalise import UNSET, aware, clean_text
 from lte.lib.zones import day_start, today_for
 
@@ -71,7 +72,14 @@ def followup_update(*, owner, followup_id, title: Any = UNSET, due_at: Any = UNS
                 followup.save()
                 schedule_reorder(followup.contact, since=today_for(owner))
                 return followup
+            if followup.kind == FollowUp.Kind.TOUCH:  # done: they were in touch today; the next one counts on
+                followup.save()
+                touch_schedule(followup.contact, touched_at=followup.done_at)
+                return followup
         elif not done:
+            if was_done and followup.kind == FollowUp.Kind.TOUCH:  # back to this one: the next one goes
+                FollowUp.objects.filter(contact_id=followup.contact_id, kind=FollowUp.Kind.TOUCH,
+                                        done_at__isnull=True).exclude(pk=followup.pk).delete()
             followup.done_at = None
     followup.save()
     return followup

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from lte.crm.models import Contact, Message
 from lte.crm.services.activity import activity_add
+from lte.crm.services.cadences import touch_schedule
 from lte.crm.services.normalise import UNSET, aware, clean_text, not_future
 
 MAX_MESSAGE = 20_000
@@ -31,6 +32,8 @@ def message_log(*, owner, contact_id, channel: str, direction: str = "out", body
     if direction == Message.Direction.OUT:
         Contact.objects.filter(pk=contact.pk).update(last_contacted_at=when, updated_at=timezone.now())
         activity_add(owner=owner, reach_outs=1)
+    if contact.stay_in_touch_days:
+        touch_schedule(contact)
     return message
 
 
@@ -38,7 +41,8 @@ def message_log(*, owner, contact_id, channel: str, direction: str = "out", body
 def message_update(*, owner, message_id, channel: Any = UNSET, direction: Any = UNSET, body: Any = UNSET,
                    sent_at: Any = UNSET) -> Message:
     """Corrects a logged conversation (the "correct anything" promise covers the log too)."""
-    message = Message.objects.owned_by(owner).select_for_update().get(pk=message_id)
+    message = (Message.objects.owned_by(owner).select_for_update(of=("self",)).select_related("contact")
+               .get(pk=message_id))
     if channel is not UNSET:
         if channel not in Message.Channel.values:
             raise ValidationError({"channel": f"is one of {', '.join(Message.Channel.values)}."})
@@ -52,11 +56,16 @@ def message_update(*, owner, message_id, channel: Any = UNSET, direction: Any = 
     if sent_at is not UNSET:
         message.sent_at = not_future(aware(sent_at, "sent_at"), "sent_at")
     message.save()
+    if sent_at is not UNSET and message.contact.stay_in_touch_days:
+        touch_schedule(message.contact)
     return message
 
 
 @transaction.atomic
 def message_delete(*, owner, message_id) -> None:
-    deleted, _ = Message.objects.owned_by(owner).filter(pk=message_id).delete()
-    if not deleted:
+    message = Message.objects.owned_by(owner).select_related("contact").filter(pk=message_id).first()
+    if message is None:
         raise Message.DoesNotExist
+    message.delete()
+    if message.contact.stay_in_touch_days:
+        touch_schedule(message.contact)
