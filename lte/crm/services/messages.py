@@ -7,12 +7,14 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, Max
 from django.utils import timezone
 
-from lte.crm.models import Contact, Message
+from lte.crm.models import ActivityDay, Contact, Message
 from lte.crm.services.activity import activity_add
 from lte.crm.services.cadences import touch_schedule
 from lte.crm.services.normalise import UNSET, aware, clean_text, not_future
+from lte.lib.zones import today_for, zone_for
 
 MAX_MESSAGE = 20_000
 
@@ -69,3 +71,21 @@ def message_delete(*, owner, message_id) -> None:
     message.delete()
     if message.contact.stay_in_touch_days:
         touch_schedule(message.contact)
+
+
+@transaction.atomic
+def message_unsend(*, owner, message_id) -> None:
+    """"Didn't send" (or "didn't happen"): a message logged by a tap is taken back whole — gone from the log, the
+    reach-out it counted today taken off, and the contact's last contact back to the message before."""
+    message = Message.objects.owned_by(owner).select_related("contact").get(pk=message_id)
+    contact = message.contact
+    counted_today = (message.direction == Message.Direction.OUT
+                     and timezone.localtime(message.created_at, zone_for(owner)).date() == today_for(owner))
+    message_delete(owner=owner, message_id=message.pk)
+    if message.direction == Message.Direction.OUT:
+        last = (Message.objects.filter(owner=owner, contact=contact, direction=Message.Direction.OUT)
+                .aggregate(at=Max("sent_at"))["at"])
+        Contact.objects.filter(pk=contact.pk).update(last_contacted_at=last)
+    if counted_today:
+        ActivityDay.objects.filter(owner=owner, day=today_for(owner), reach_outs__gt=0).update(
+            reach_outs=F("reach_outs") - 1)
