@@ -381,6 +381,22 @@ class DuplicateDismissal(Owned):
         return f"DuplicateDismissal {self.pk}"
 
 
+class CalendarFeed(Owned):
+    """The seller's private calendar feed (ICS) of open follow-ups, at a secret URL: only the token's hash is
+    kept, so the URL is shown once; a new one revokes the old. Titles are neutral ("Follow-up: Ana") unless
+    the seller opts in to full titles."""
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    full_titles = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["owner"], name="crm_calendarfeed_owner")]
+
+    def __str__(self) -> str:
+        return f"CalendarFeed {self.pk}"
+
+
 IDEMPOTENCY_KEPT = timedelta(hours=24)  # CONTRACT.md: a repeat "within 24 hours" answers as the first did
 
 

@@ -2,6 +2,7 @@ from django.urls import path
 
 from lte.crm.views import (
     activity,
+    calendar,
     contacts,
     duplicates,
     followups,
@@ -61,6 +62,10 @@ urlpatterns = [
     path("templates/new", templates.template_edit, name="template-new"),
     path("templates/<uuid:template_id>/edit", templates.template_edit, name="template-edit"),
     path("templates/<uuid:template_id>/delete", templates.template_delete, name="template-delete"),
+    path("calendar/", calendar.calendar_settings, name="calendar"),
+    path("calendar/new", calendar.calendar_create, name="calendar-create"),
+    path("calendar/revoke", calendar.calendar_revoke, name="calendar-revoke"),
+    path("calendar/titles", calendar.calendar_titles, name="calendar-titles"),
     path("board/", pipeline.board, name="board"),
     path("activity/", activity.activity_week, name="activity"),
     path("activity/goal", activity.activity_goal, name="activity-goal"),

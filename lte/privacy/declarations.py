@@ -164,6 +164,11 @@ def declare() -> None:
                  ("created_at", lambda d: _date(d.created_at))),
         correct="Contacts → Possible duplicates → Not the same person (Suggest again)",
         delete="delete with “Suggest again” there; it also goes when either contact is deleted or merged"))
+    register("crm.CalendarFeed", Entry(
+        "Private calendar feed (that it exists and how it titles events; its secret is kept only as a hash)", OWNED,
+        user_field="owner_id", export_file="calendar_feed.csv",
+        columns=(("full_titles", lambda f: f.full_titles), ("created_at", lambda f: _date(f.created_at))),
+        correct="Settings → Calendar", delete="revoke it in Settings → Calendar"))
     register("crm.IdempotentAnswer", Entry(
         "Answers to API writes, kept 24 hours so that a repeated request (Idempotency-Key) gets the same one",
         DERIVED, user_field="owner_id", delete="after 24 hours, and with your account"))

@@ -67,6 +67,7 @@ CANARY_NOTE = "canary note: the combination is 4-8-15-16-23-42"
 PUBLIC_WEB = {
     "", "pricing", "privacy", "terms", "cookies", "report-child", "signup", "login", "healthz",
     "api/v1/openapi.json",
+    "calendar/<token>.ics",  # the private calendar feed: its secret is the URL (lte.crm.views.calendar)
     # allauth's public account pages: logging in and signing up, password reset, email confirmation.
     "accounts/login/", "accounts/logout/", "accounts/signup/", "accounts/inactive/",
     "accounts/confirm-email/", "accounts/confirm-email/<key>/",
