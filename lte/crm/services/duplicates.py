@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from lte.crm.fields import FILLED_IN, IN_DETAILS
 from lte.crm.models import Contact, ContactLookup, DuplicateDismissal, FollowUp, Message, Note, Order, StageChange
+from lte.crm.services.cadences import touch_schedule
 from lte.crm.services.contacts import packed_details
 from lte.crm.services.index import email_digest, index_contact, name_keys, phone_digest
 from lte.crm.services.normalise import unique
@@ -78,12 +79,15 @@ def contact_merge(*, owner, keep_id, merge_id) -> Contact:
     name_keys(keep)
     keep.updated_at = timezone.now()
     keep.save()
+    # One open stay-in-touch follow-up per contact: the merged one's goes, the kept one's is set again below.
+    FollowUp.objects.filter(contact=other, kind=FollowUp.Kind.TOUCH, done_at__isnull=True).delete()
     for model in (Note, Message, FollowUp, Order, StageChange):
         model.objects.filter(contact=other).update(contact=keep)
     keep.tags.add(*other.tags.all())
     _dismissals_follow(keep, other)
     other.delete()
     index_contact(keep)
+    touch_schedule(keep)
     return keep
 
 

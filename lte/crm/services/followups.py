@@ -62,7 +62,11 @@ def followup_update(*, owner, followup_id, title: Any = UNSET, due_at: Any = UNS
     if due_at is not UNSET:
         followup.due_at = aware(due_at, "due_at")
     if contact_id is not UNSET:
-        followup.contact = Contact.objects.owned_by(owner).get(pk=contact_id)
+        contact = Contact.objects.owned_by(owner).get(pk=contact_id)
+        if followup.kind == FollowUp.Kind.TOUCH and contact.pk != followup.contact_id:
+            raise ValidationError({"contact_id": "A stay-in-touch follow-up belongs to its contact; set the "
+                                                 "interval on the other contact instead."})
+        followup.contact = contact
     if done is not UNSET:
         was_done = followup.done_at is not None
         if done and not was_done:

@@ -14,12 +14,14 @@ from django.db import IntegrityError, transaction
 
 from lte.crm.models import Contact, FollowUp, Stage
 from lte.crm.services.contacts import ContactData, contact_create, contact_set_stage, contact_update
+from lte.crm.services.duplicates import contact_merge
 from lte.crm.services.followups import followup_update
 from lte.crm.services.messages import message_delete, message_log
 from lte.crm.services.stages import stage_rule_set
 from lte.crm.tests.test_import import imported
 from lte.privacy.exports import zip_stream
 from lte.testing.helpers import make_user
+from lte.vault.context import acting_for
 
 API = "/api/v1"
 NOW = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)
@@ -139,3 +141,23 @@ def test_intervals_and_rules_survive_export_and_import(alice, bob):
     assert Stage.objects.get(owner=bob, slug="presented").followup_days == 3
     again = imported(bob, data, name="export.zip")
     assert again.status == "done" and len(open_touch(bobs_ana)) == 1
+
+
+@time_machine.travel(NOW, tick=False)
+def test_merging_two_contacts_with_intervals_keeps_one_open(alice):
+    ana = contact_create(owner=alice, first_name="Ana", emails=["ana@example.com"], stay_in_touch_days=7)
+    twin = contact_create(owner=alice, first_name="Ana", emails=["ana@example.com"], stay_in_touch_days=30)
+    message_log(owner=alice, contact_id=twin.pk, channel="sms", sent_at=NOW - timedelta(days=1))
+    with acting_for(alice.pk):  # a merge opens both cards
+        kept = contact_merge(owner=alice, keep_id=ana.pk, merge_id=twin.pk)
+    assert [t.due_at for t in open_touch(kept)] == [NOW - timedelta(days=1) + timedelta(days=7)]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_touch_follow_up_cannot_be_moved_to_another_contact(alice, api):
+    ana = contact_create(owner=alice, first_name="Ana", stay_in_touch_days=7)
+    bea = contact_create(owner=alice, first_name="Bea", stay_in_touch_days=7)
+    [touch] = open_touch(ana)
+    answer = api.patch(f"{API}/followups/{touch.pk}", {"contact_id": str(bea.pk)}, content_type="application/json")
+    assert answer.status_code == 400 and "detail" in answer.json()
+    assert len(open_touch(bea)) == 1 and len(open_touch(ana)) == 1
