@@ -9,7 +9,9 @@ import secrets
 from datetime import timedelta
 
 import vobject
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from vobject.icalendar import utc
@@ -46,6 +48,11 @@ def calendar_feed_set_titles(*, owner, full_titles: bool) -> CalendarFeed:
     feed.full_titles = bool(full_titles)
     feed.save(update_fields=["full_titles"])
     return feed
+
+
+def feed_url(token: str) -> str:
+    """The feed's public URL (LTE_BASE_URL: what the calendar app reaches, also behind a proxy)."""
+    return settings.BASE_URL + reverse("calendar-feed", args=[token])
 
 
 def feed_for_token(raw: str) -> CalendarFeed | None:

@@ -98,3 +98,23 @@ def test_it_is_in_your_data_and_the_export(alice, alice_client, agenda):
     calendar_feed_create(owner=alice)
     data = alice_client.get("/api/v1/me/data")
     assert data.status_code == 200 and "calendar" in data.content.decode().lower()
+
+
+def test_the_api_makes_shows_retitles_and_revokes_the_feed(api, bob_api, agenda):
+    assert api.get("/api/v1/me/calendar").json() == {"active": False, "full_titles": False, "created_at": None}
+    assert api.patch("/api/v1/me/calendar", {"full_titles": True}, content_type="application/json").status_code == 404
+    made = api.post("/api/v1/me/calendar", {}, content_type="application/json")
+    assert made.status_code == 201
+    url = made.json()["url"]
+    assert url.endswith(".ics") and made.json()["active"] is True
+    path = "/" + url.split("://", 1)[1].split("/", 1)[1]
+    assert "Follow-up: Ana" in Client().get(path).content.decode()
+    assert "url" not in api.get("/api/v1/me/calendar").json()  # shown once
+    assert api.patch("/api/v1/me/calendar", {"full_titles": True},
+                     content_type="application/json").json()["full_titles"] is True
+    assert SECRET_TITLE in Client().get(path).content.decode()
+    assert bob_api.get("/api/v1/me/calendar").json()["active"] is False  # bob's own, not alice's
+    assert bob_api.delete("/api/v1/me/calendar").status_code == 204
+    assert Client().get(path).status_code == 200  # bob's revoke is about bob's feed
+    assert api.delete("/api/v1/me/calendar").status_code == 204
+    assert Client().get(path).status_code == 404

@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -33,7 +32,7 @@ def calendar_create(request: HttpRequest) -> HttpResponse:
     """A new URL, shown in this answer only: its secret is stored hashed (as API tokens are), never in a session,
     a log or a query string."""
     _feed, token = calendar.calendar_feed_create(owner=request.user)
-    return _page(request, url=request.build_absolute_uri(reverse("calendar-feed", args=[token])))
+    return _page(request, url=calendar.feed_url(token))
 
 
 @login_required
