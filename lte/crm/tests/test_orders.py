@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -156,3 +157,13 @@ def test_the_home_screen_shows_the_reorders_of_the_week(alice, alice_client):
 def test_it_needs_an_order_date_in_the_service_too(alice, customer):
     with pytest.raises(ValidationError):
         order_create(owner=alice, contact_id=customer.pk, ordered_on=None)
+
+
+def test_what_was_ordered_is_sealed_at_rest(customer):
+    order_create(owner=customer.owner, contact_id=customer.pk, ordered_on=date(2026, 11, 2),
+                 products="canary-serum-4471", amount="10", currency="EUR")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT products, amount, currency FROM crm_order")
+        [(sealed, _amount, currency)] = cursor.fetchall()
+    raw = bytes(sealed) if isinstance(sealed, memoryview | bytes) else str(sealed).encode()
+    assert b"canary-serum-4471" not in raw and currency == "EUR"
