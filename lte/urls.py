@@ -20,6 +20,7 @@ urlpatterns = [
     path("app/", include("lte.teams.urls")),
     path("app/", include("lte.privacy.urls")),
     path("", include("lte.privacy.urls_public")),
+    path("", include("lte.crm.urls_public")),
     path("", include("lte.site.urls")),
 ]
 

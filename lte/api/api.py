@@ -18,7 +18,9 @@ from lte.accounts.api import router as accounts_router
 from lte.accounts.auth import auth
 from lte.api import idempotency
 from lte.crm.api import router as crm_router
+from lte.crm.api_calendar import router as calendar_router
 from lte.crm.api_imports import router as imports_router
+from lte.crm.api_orders import router as orders_router
 from lte.crm.api_templates import router as templates_router
 from lte.crm.api_today import router as today_router
 from lte.lib.diskfull import disk_full_response, is_disk_full
@@ -100,6 +102,8 @@ api.add_decorator(idempotency.replay_or_record, mode="operation")
 api.add_router("", accounts_router)
 api.add_router("", crm_router)
 api.add_router("", imports_router)
+api.add_router("", orders_router)
+api.add_router("", calendar_router)
 api.add_router("", templates_router)
 api.add_router("", today_router)
 api.add_router("", privacy_router)

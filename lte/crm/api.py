@@ -19,7 +19,7 @@ from pydantic import Field, field_validator
 
 from lte.crm import queries
 from lte.crm.birthdays import birthday_text
-from lte.crm.models import Contact, FollowUp, Message, Note, Tag
+from lte.crm.models import Contact, FollowUp, Message, Note, Stage, Tag
 from lte.crm.services import contacts, duplicates, followups, messages, notes, stages
 from lte.crm.services.contacts import ContactData
 from lte.crm.services.normalise import UNSET
@@ -59,6 +59,7 @@ class ContactOut(Schema):
     tags: list[str]
     customer_since: date | None
     reorder_every_days: int | None
+    stay_in_touch_days: int | None
     social: dict[str, str] | None
     last_contacted_at: datetime | None
     created_at: datetime
@@ -131,6 +132,7 @@ class ContactIn(Strict):
     tags: list[str] | None = Field(default=None, max_length=30)
     customer_since: date | None = None
     reorder_every_days: int | None = Field(default=None, ge=1, le=366)
+    stay_in_touch_days: int | None = Field(default=None, ge=1, le=366)
     social: dict[str, str] | None = None
 
 
@@ -222,6 +224,15 @@ class StageOut(Schema):
     slug: str
     name: str
     position: int
+
+
+class StageRuleOut(StageOut):
+    followup_days: int | None = Field(description="the stage's follow-up rule: a contact moved here gets a "
+                                                  "follow-up this many days later")
+
+
+class StagePatch(Strict):
+    followup_days: int | None = Field(ge=1, le=366, description="null removes the rule")
 
 
 def _data(payload: Strict) -> ContactData:
@@ -354,6 +365,18 @@ def followup_update(request: HttpRequest, followup_id: UUID, payload: FollowUpPa
                                                 **{k: given[k] for k in given}))
 
 
+class SnoozeIn(Strict):
+    choice: str = Field(max_length=20, description="later (in 3 hours), tomorrow (09:00), next_week (Monday 09:00) "
+                                                   "or date (09:00 on `on`), in the user's timezone")
+    on: date | None = None
+
+
+@router.post("/followups/{uuid:followup_id}/snooze", response={200: FollowUpOut, 400: Detail})
+def followup_snooze(request: HttpRequest, followup_id: UUID, payload: SnoozeIn):
+    return Status(200, followups.followup_snooze(owner=request.user, followup_id=followup_id, choice=payload.choice,
+                                                on=payload.on))
+
+
 @router.delete("/followups/{uuid:followup_id}", response={204: None})
 def followup_delete(request: HttpRequest, followup_id: UUID):
     followups.followup_delete(owner=request.user, followup_id=followup_id)
@@ -371,6 +394,14 @@ def tag_list(request: HttpRequest):
 @router.get("/stages", response=list[StageOut])
 def stage_list(request: HttpRequest):
     return stages.stages_of(request.user)
+
+
+@router.patch("/stages/{slug:stage_slug}", response={200: StageRuleOut, 400: Detail})
+def stage_update(request: HttpRequest, stage_slug: str, payload: StagePatch):
+    # Only a stage the account has (as the stage pages): a refused request writes nothing, not even the defaults.
+    if not Stage.objects.owned_by(request.user).filter(slug=stage_slug).exists():
+        raise Stage.DoesNotExist
+    return Status(200, stages.stage_rule_set(owner=request.user, slug=stage_slug, followup_days=payload.followup_days))
 
 
 # --- Possible duplicates ----------------------------------------------------------------------------------

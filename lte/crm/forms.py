@@ -18,6 +18,7 @@ from lte.crm.services.contacts import ContactData
 from lte.crm.services.followups import MAX_TITLE
 from lte.crm.services.messages import MAX_MESSAGE
 from lte.crm.services.notes import MAX_NOTE
+from lte.crm.services.orders import MAX_PRODUCTS
 
 TEXT = {"dir": "auto", "autocomplete": "off"}
 AREA = {"dir": "auto", "rows": 3}
@@ -100,6 +101,7 @@ class ContactForm(forms.Form):
                          help_text=_("One per line."))
     customer_since = contact_field("customer_since", forms.DateInput(attrs={"type": "date"}))
     reorder_every_days = contact_field("reorder_every_days", forms.NumberInput(attrs={"inputmode": "numeric"}))
+    stay_in_touch_days = contact_field("stay_in_touch_days", forms.NumberInput(attrs={"inputmode": "numeric"}))
     social = contact_field("social", forms.Textarea(attrs={**AREA, "rows": 2}),
                            help_text=_("One per line, like “instagram: @name”."))
 
@@ -121,6 +123,7 @@ class ContactForm(forms.Form):
             "tags": ", ".join(t.name for t in contact.tags.all()),
             "source": contact.source, "address": contact.address or "", "birthday": contact.birthday,
             "customer_since": contact.customer_since, "reorder_every_days": contact.reorder_every_days,
+            "stay_in_touch_days": contact.stay_in_touch_days,
             "social": "\n".join(f"{k}: {v}" for k, v in (contact.social or {}).items()),
         }
 
@@ -153,7 +156,8 @@ class ContactForm(forms.Form):
             addresses=[{"label": old_addresses.get(a, ""), "value": a} for a in addresses if a],
             urls=[{"label": old_urls.get(u, ""), "value": u} for u in lines(data["urls"])],
             birthday=birthday, customer_since=data["customer_since"],
-            reorder_every_days=data["reorder_every_days"], social=data["social"],
+            reorder_every_days=data["reorder_every_days"], stay_in_touch_days=data["stay_in_touch_days"],
+            social=data["social"],
         )
 
 
@@ -168,6 +172,19 @@ class MessageForm(forms.Form):
                                   initial=Message.Direction.OUT, widget=forms.RadioSelect)
     body = forms.CharField(label=_("What was said"), max_length=MAX_MESSAGE, required=False,
                            widget=forms.Textarea(attrs=AREA))
+
+
+class OrderForm(forms.Form):
+    """An order: its day, what was ordered, and (optionally) how much; the service checks the values."""
+
+    ordered_on = forms.DateField(label=_("Ordered on"), widget=forms.DateInput(attrs={"type": "date"}))
+    products = forms.CharField(label=_("What they ordered"), max_length=MAX_PRODUCTS, required=False,
+                               widget=forms.Textarea(attrs=AREA))
+    amount = forms.DecimalField(label=_("Amount (optional)"), required=False, min_value=0, max_digits=12,
+                                decimal_places=2, widget=forms.NumberInput(attrs={"inputmode": "decimal",
+                                                                                  "step": "0.01"}))
+    currency = forms.CharField(label=_("Currency"), max_length=3, required=False,
+                               widget=forms.TextInput(attrs={"autocomplete": "off", "size": 4}))
 
 
 class FollowUpForm(forms.Form):

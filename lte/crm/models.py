@@ -40,6 +40,8 @@ class Stage(Owned):
     slug = models.SlugField(max_length=40)
     name = models.CharField(max_length=40)
     position = models.PositiveSmallIntegerField(default=0)
+    # The stage's follow-up rule ("Presented → follow up in 2 days"): a contact moved here gets a follow-up then.
+    followup_days = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["position", "name"]
@@ -87,6 +89,8 @@ class Contact(Owned):
     tags = models.ManyToManyField(Tag, blank=True, related_name="contacts")
     customer_since = models.DateField(null=True, blank=True)
     reorder_every_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    # "Stay in touch every N days": a follow-up falls due when N days pass without a logged message.
+    stay_in_touch_days = models.PositiveSmallIntegerField(null=True, blank=True)
     last_contacted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=now, editable=False)
     updated_at = models.DateTimeField(default=now)
@@ -228,6 +232,7 @@ class FollowUp(Owned):
     class Kind(models.TextChoices):
         FOLLOW_UP = "follow_up", "Follow-up"
         REORDER = "reorder", "Reorder"
+        TOUCH = "touch", "Stay in touch"  # the contact's stay-in-touch interval passed without a logged message
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="followups")
     title = EncryptedField()
@@ -240,9 +245,31 @@ class FollowUp(Owned):
         ordering = ["due_at"]
         indexes = [models.Index(fields=["owner", "done_at", "due_at"], name="crm_followup_owner_due"),
                    models.Index(fields=["contact", "due_at"], name="crm_followup_contact_due")]
+        constraints = [models.UniqueConstraint(fields=["contact"], condition=models.Q(kind="touch", done_at=None),
+                                               name="crm_followup_one_open_touch")]
 
     def __str__(self) -> str:
         return f"FollowUp {self.pk}"
+
+
+class Order(Owned):
+    """What a customer ordered, and when: the reorder reminder counts from the last one. What was ordered is
+    sealed like a note (it says a lot about a person); the date, amount and currency stay plaintext so the
+    reminder and totals are computed in SQL."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="orders")
+    ordered_on = models.DateField()
+    products = EncryptedField(blank=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True, default="")
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        ordering = ["-ordered_on", "-created_at"]
+        indexes = [models.Index(fields=["contact", "ordered_on"], name="crm_order_contact_on")]
+
+    def __str__(self) -> str:
+        return f"Order {self.pk}"
 
 
 class StageChange(Owned):
@@ -352,6 +379,22 @@ class DuplicateDismissal(Owned):
 
     def __str__(self) -> str:
         return f"DuplicateDismissal {self.pk}"
+
+
+class CalendarFeed(Owned):
+    """The seller's private calendar feed (ICS) of open follow-ups, at a secret URL: only the token's hash is
+    kept, so the URL is shown once; a new one revokes the old. Titles are neutral ("Follow-up: Ana") unless
+    the seller opts in to full titles."""
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    full_titles = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["owner"], name="crm_calendarfeed_owner")]
+
+    def __str__(self) -> str:
+        return f"CalendarFeed {self.pk}"
 
 
 IDEMPOTENCY_KEPT = timedelta(hours=24)  # CONTRACT.md: a repeat "within 24 hours" answers as the first did

@@ -311,11 +311,22 @@ def birthdays_on(owner, day: date) -> list[Contact]:
 
 def today_followups(owner) -> dict[str, QuerySet]:
     """The open follow-ups of the seller's today: `due` today and `overdue`, reorder reminders apart in
-    `reorders` (those due by the end of today). GET /today lists them; the daily digest counts them."""
+    `reorders` (those due by the end of today). GET /today lists them; the daily digest counts them.
+    "Haven't talked in N days" (a contact's stay-in-touch interval passed) is a follow-up of kind `touch` in
+    `due` or `overdue`: the contract's four lists stay as they are, and a client tells them apart by kind."""
     reorder = FollowUp.Kind.REORDER
     due, overdue = followups(owner, "today"), followups(owner, "overdue")
     return {"due": due.exclude(kind=reorder), "overdue": overdue.exclude(kind=reorder),
             "reorders": (due | overdue).filter(kind=reorder)}
+
+
+REORDER_WEEK_DAYS = 7
+
+
+def reorders_this_week(owner) -> QuerySet:
+    """Open reorder reminders due by the end of the seller's next 7 days (overdue ones included: still to do)."""
+    end = day_start(owner, today_for(owner)) + timedelta(days=REORDER_WEEK_DAYS + 1)
+    return followups(owner).filter(kind=FollowUp.Kind.REORDER, due_at__lt=end).order_by("due_at", "id")
 
 
 def today(owner) -> dict[str, list]:

@@ -45,6 +45,7 @@ _CONTACT_CELLS = {
     "tags": lambda c: _join(sorted(t.name for t in c.tags.all())),
     "customer_since": lambda c: _date(c.customer_since),
     "reorder_every_days": lambda c: c.reorder_every_days or "",
+    "stay_in_touch_days": lambda c: c.stay_in_touch_days or "",
     "social": lambda c: _join(f"{k}:{v}" for k, v in sorted((c.social or {}).items())),
     "last_contacted_at": lambda c: _date(c.last_contacted_at),
     "created_at": lambda c: _date(c.created_at), "updated_at": lambda c: _date(c.updated_at),
@@ -114,6 +115,16 @@ def declare() -> None:
                  ("kind", lambda f: f.kind), ("due_at", lambda f: _date(f.due_at)),
                  ("done_at", lambda f: _date(f.done_at)), ("created_at", lambda f: _date(f.created_at))),
         correct=_("Follow-ups page"), delete=_("delete on the Follow-ups page")))
+    register("crm.Order", Entry(
+        _("Orders"), OWNED, user_field="owner_id", export_file="orders.csv",
+        order_by=("ordered_on", "created_at", "id"),
+        columns=(("id", lambda o: o.pk), ("contact_id", lambda o: o.contact_id),
+                 ("ordered_on", lambda o: _date(o.ordered_on)), ("products", lambda o: o.products),
+                 ("amount", lambda o: "" if o.amount is None else f"{o.amount:.2f}"),
+                 ("currency", lambda o: o.currency),
+                 ("created_at", lambda o: _date(o.created_at))),
+        correct=_("the contact's page (Orders), or PATCH /api/v1/orders/{id}"),
+        delete=_("delete on the contact's page")))
     register("crm.StageChange", Entry(
         _("Pipeline history"), OWNED, user_field="owner_id", export_file="stage_changes.csv", order_by=("at", "id"),
         columns=(("id", lambda s: s.pk), ("contact_id", lambda s: s.contact_id), ("from", lambda s: s.from_name),
@@ -122,7 +133,8 @@ def declare() -> None:
         delete=_("delete the contact, on its page, to delete its history")))
     register("crm.Stage", Entry(
         _("Pipeline stages"), OWNED, user_field="owner_id", export_file="stages.csv", order_by=("position",),
-        columns=(("slug", lambda s: s.slug), ("name", lambda s: s.name), ("position", lambda s: s.position)),
+        columns=(("slug", lambda s: s.slug), ("name", lambda s: s.name), ("position", lambda s: s.position),
+                 ("followup_days", lambda s: s.followup_days or "")),
         correct=_("Pipeline settings")))
     register("crm.Tag", Entry(
         _("Tags"), OWNED, user_field="owner_id", export_file="tags.csv", order_by=("name",),
@@ -157,6 +169,11 @@ def declare() -> None:
                  ("created_at", lambda d: _date(d.created_at))),
         correct=_("Contacts → Possible duplicates → Not the same person (Suggest again)"),
         delete=_("delete with “Suggest again” there; it also goes when either contact is deleted or merged")))
+    register("crm.CalendarFeed", Entry(
+        _("Private calendar feed (that it exists and how it titles events; its secret is kept only as a hash)"),
+        OWNED, user_field="owner_id", export_file="calendar_feed.csv",
+        columns=(("full_titles", lambda f: f.full_titles), ("created_at", lambda f: _date(f.created_at))),
+        correct=_("Settings → Calendar"), delete=_("revoke it in Settings → Calendar")))
     register("crm.IdempotentAnswer", Entry(
         "Answers to API writes, kept 24 hours so that a repeated request (Idempotency-Key) gets the same one",
         DERIVED, user_field="owner_id", delete="after 24 hours, and with your account"))

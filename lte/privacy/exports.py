@@ -130,10 +130,10 @@ def _contact_rows(user_id) -> Iterator[list]:
                                                                              "social", "details"))
     query = (Contact.objects.filter(owner_id=user_id).order_by("sort_name", "id")
              .values_list("id", "owner_id", "first_name", "last_name", "company", "reach", "address", "birthday",
-                          "source", "stage__slug", "customer_since", "reorder_every_days", "social", "details",
-                          "last_contacted_at", "created_at", "updated_at"))
-    for (pk, owner, first, last, company, reach_t, address_t, birthday_t, source, stage, since, every, social_t,
-         details_t, last_c, created, updated) in query.iterator(chunk_size=CHUNK_ROWS):
+                          "source", "stage__slug", "customer_since", "reorder_every_days",
+                          "stay_in_touch_days", "social", "details", "last_contacted_at", "created_at", "updated_at"))
+    for (pk, owner, first, last, company, reach_t, address_t, birthday_t, source, stage, since, every, touch,
+         social_t, details_t, last_c, created, updated) in query.iterator(chunk_size=CHUNK_ROWS):
         points = reach(pk, owner, reach_t) or {"emails": [], "phones": []}
         soc = social(pk, owner, social_t) or {}
         more = details(pk, owner, details_t) or {}
@@ -147,7 +147,7 @@ def _contact_rows(user_id) -> Iterator[list]:
                json.dumps(more["addresses"], ensure_ascii=False) if more.get("addresses") else "",
                " | ".join(u["value"] for u in urls), _labels([u["label"] for u in urls], len(urls)),
                birthday_text(birthday(pk, owner, birthday_t)) or "", source, stage or "",
-               " | ".join(sorted(tags.get(pk, []))), since, every or "",
+               " | ".join(sorted(tags.get(pk, []))), since, every or "", touch or "",
                " | ".join(f"{k}:{v}" for k, v in sorted(soc.items())), last_c, created, updated]
 
 

@@ -64,6 +64,35 @@
     });
   }
 
+  // One-tap logging: a tap that opens the phone's app (a script's send link on the compose page, Call / Text /
+  // WhatsApp / Email on a contact) is logged at once, while the app opens; the answer (with its "didn't send"
+  // undo) shows in the page's status box. keepalive: the request finishes even if the page goes away.
+  var logTap = function (form, extra, box) {
+    var data = new FormData(form);
+    Object.keys(extra).forEach(function (name) { data.set(name, extra[name]); });
+    window.fetch(form.action, { method: "POST", body: data, credentials: "same-origin", keepalive: true,
+                                headers: { "HX-Request": "true" } })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        if (html !== null && box) {
+          box.innerHTML = html;
+          if (window.htmx) { window.htmx.process(box); }
+        }
+      })
+      .catch(function () { /* offline: nothing was logged, the "Mark as sent" button still is there */ });
+  };
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a[data-log-sent], a[data-attempt]");
+    if (!link || !window.fetch) { return; }
+    if (link.hasAttribute("data-log-sent")) {
+      var form = link.closest("form");
+      if (form) { logTap(form, { channel: link.getAttribute("data-channel") }, document.getElementById("logged-status")); }
+    } else {
+      var attempt = document.getElementById("attempt-form");
+      if (attempt) { logTap(attempt, { channel: link.getAttribute("data-attempt") }, document.getElementById("attempt-status")); }
+    }
+  });
+
   // "Load more": keep keyboard focus in the list, on the first row that arrived.
   var pendingRow = null;
   document.addEventListener("htmx:beforeRequest", function (event) {

@@ -1,4 +1,4 @@
-"""Our own export's ZIP, imported back whole: stages, contacts, notes, messages, follow-ups (open and done),
+"""Our own export's ZIP, imported back whole: stages, contacts, notes, messages, follow-ups (open and done), orders,
 pipeline history, templates and tags, with their times.
 
 The ZIP is read in place from the sealed upload (upload.open_seekable: nothing is unpacked to disk). Its files
@@ -19,7 +19,7 @@ import uuid
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import overload
 
@@ -31,19 +31,20 @@ from lte.crm.imports import layouts, limits
 from lte.crm.imports.readers import RawRow, _RowError, csv_records, extract_cells
 from lte.crm.imports.upload import open_seekable
 from lte.crm.imports.writer import BatchResult, derived_id, parse_uuid
-from lte.crm.models import Contact, FollowUp, Message, MessageTemplate, Note, Stage, StageChange, Tag
+from lte.crm.models import Contact, FollowUp, Message, MessageTemplate, Note, Order, Stage, StageChange, Tag
 from lte.crm.services.followups import MAX_TITLE
 from lte.crm.services.messages import MAX_MESSAGE
 from lte.crm.services.normalise import clean_text
 from lte.crm.services.notes import MAX_NOTE
-from lte.crm.services.stages import is_default_name, stages_of
+from lte.crm.services.orders import MAX_PRODUCTS, clean_amount, clean_currency
+from lte.crm.services.stages import clean_rule_days, is_default_name, stages_of
 from lte.crm.services.tags import TAG_MAX
 from lte.lib.spreadsheet import unneutralise
 
 README = "README.txt"
 CONTACTS = "contacts.csv"
 # What comes back, in an order where what a row points to is already there.
-FILES = ("stages.csv", CONTACTS, "notes.csv", "messages.csv", "followups.csv", "stage_changes.csv",
+FILES = ("stages.csv", CONTACTS, "notes.csv", "messages.csv", "followups.csv", "orders.csv", "stage_changes.csv",
          "templates.csv", "tags.csv")
 MAX_ENTRIES = 1000
 MAX_MEMBER_BYTES = 500 * 1024 * 1024  # uncompressed, per file
@@ -51,7 +52,7 @@ NOT_OURS = ("This ZIP is not a LeadTrackEngine export. To import contacts from a
             "the CSV or vCard (.vcf) file inside.")
 DAMAGED = "This ZIP file is damaged or cut short: download the export again."
 SPREADSHEET = "This is a spreadsheet or document, not a CSV: save it as CSV (comma-separated values) and upload that."
-_MODELS = {"notes.csv": Note, "messages.csv": Message, "followups.csv": FollowUp,
+_MODELS = {"notes.csv": Note, "messages.csv": Message, "followups.csv": FollowUp, "orders.csv": Order,
            "stage_changes.csv": StageChange, "templates.csv": MessageTemplate}
 
 
@@ -261,11 +262,20 @@ class ArchiveBatch:
             except (ValueError, ValidationError):
                 self.error(row, gettext("this stage could not be read."))
                 continue
+            try:
+                rule = clean_rule_days(row.cells.get("followup_days", "").strip())
+            except ValidationError:
+                rule = None
             stage = existing.get(slug)
             if stage is None:
-                existing[slug] = Stage.objects.create(owner=self.owner, slug=slug, name=stage_name, position=position)
+                existing[slug] = Stage.objects.create(owner=self.owner, slug=slug, name=stage_name, position=position,
+                                                      followup_days=rule)
                 self.result.created += 1
-            elif is_default_name(slug, stage.name) and (stage.name, stage.position) != (stage_name, position):
+                continue
+            if rule and not stage.followup_days:  # a rule the account lacks comes back
+                stage.followup_days = rule
+                stage.save(update_fields=["followup_days"])
+            if is_default_name(slug, stage.name) and (stage.name, stage.position) != (stage_name, position):
                 stage.name, stage.position = stage_name, position
                 stage.save(update_fields=["name", "position"])
                 self.result.updated += 1
@@ -282,6 +292,10 @@ class ArchiveBatch:
         kind = name.removesuffix(".csv")
         ids, present = self._ids(model, kind)
         contacts = self._contacts() if name != "templates.csv" else {}
+        # A contact has one open stay-in-touch follow-up at most: one it has already stands for the export's.
+        in_touch = set(FollowUp.objects.owned_by(self.owner).filter(
+            kind=FollowUp.Kind.TOUCH, done_at__isnull=True, contact_id__in=set(contacts.values()))
+            .values_list("contact_id", flat=True)) if name == "followups.csv" else set()
         new = []
         for row in self.rows:
             record_id = ids[id(row)]
@@ -292,6 +306,12 @@ class ArchiveBatch:
             if name != "templates.csv" and contact_id is None:
                 self.error(row, gettext("its contact is not in this import, so it was left out."))
                 continue
+            if name == "followups.csv" and row.cells.get("kind") == FollowUp.Kind.TOUCH \
+                    and not row.cells.get("done_at"):
+                if contact_id in in_touch:
+                    self.result.skipped += 1
+                    continue
+                in_touch.add(contact_id)
             try:
                 new.append(self._build(name, row, record_id, contact_id))
             except ValidationError as exc:
@@ -339,6 +359,16 @@ class ArchiveBatch:
                             kind=kind if kind in FollowUp.Kind.values else FollowUp.Kind.FOLLOW_UP,
                             due_at=due, done_at=_moment(c.get("done_at", "")),
                             created_at=_moment(c.get("created_at", ""), now))
+        if name == "orders.csv":
+            try:
+                ordered_on = date.fromisoformat(c.get("ordered_on", "").strip())
+            except ValueError:
+                raise ValidationError("it has no order date (YYYY-MM-DD).") from None
+            amount = clean_amount(c.get("amount", ""))
+            return Order(pk=record_id, owner=owner, contact_id=contact_id, ordered_on=ordered_on,
+                         products=clean_text(c.get("products", ""), field="products", max_length=MAX_PRODUCTS),
+                         amount=amount, currency=clean_currency(c.get("currency", ""), owner=owner, amount=amount),
+                         created_at=_moment(c.get("created_at", ""), now))
         if name == "stage_changes.csv":
             return StageChange(pk=record_id, owner=owner, contact_id=contact_id,
                                from_name=c.get("from", "")[:40], to_name=c.get("to", "")[:40] or "?",

@@ -19,7 +19,8 @@ from lte.crm.text import fold
 
 # Fields a spec entry can fill (readers.extract_cells reads them).
 TEXT_FIELDS = ("id", "first_name", "middle_name", "last_name", "name", "company", "job_title", "birthday",
-               "source", "stage", "customer_since", "reorder_every_days", "created_at", "updated_at",
+               "source", "stage", "customer_since", "reorder_every_days", "stay_in_touch_days",
+               "created_at", "updated_at",
                "last_contacted_at")
 
 # Our export: contacts.csv's columns (lte.crm.fields), by header. A field's column holds its values; the column

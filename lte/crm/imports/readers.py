@@ -106,7 +106,8 @@ def empty_fields() -> dict[str, Any]:
     (label, value) pairs for whatever else the row holds, which is kept in a note on the contact."""
     return {"id": "", "first_name": "", "last_name": "", "company": "", "job_title": "", "emails": [],
             "phones": [], "addresses": [], "urls": [], "birthday": "", "source": "", "stage": "", "tags": [],
-            "notes": [], "extra": [], "customer_since": "", "reorder_every_days": "", "social": []}
+            "notes": [], "extra": [], "customer_since": "", "reorder_every_days": "", "stay_in_touch_days": "",
+            "social": []}
 
 
 def fix_cell(value: str) -> str:

@@ -28,6 +28,7 @@ from lte.crm.services.normalise import (
     MAX_EMAILS,
     MAX_PHONES,
     MAX_REORDER_DAYS,
+    MAX_TOUCH_DAYS,
     UNSET,
     clean_text,
     clean_url,
@@ -187,7 +188,7 @@ def prepare(ctx: _Context, row: RawRow) -> Prepared:
         except ValidationError:
             rejected.append(("birthday", f["birthday"]))
     extras: dict[str, Any] = {}
-    for name in ("customer_since", "reorder_every_days", "social"):
+    for name in ("customer_since", "reorder_every_days", "stay_in_touch_days", "social"):
         if f.get(name):
             try:
                 extras |= _export_extras({name: f[name]})
@@ -224,7 +225,7 @@ def _times(f: dict[str, Any]) -> dict[str, datetime]:
 
 
 def _export_extras(fields: dict[str, Any]) -> dict[str, Any]:
-    """customer_since, reorder_every_days and social, as our own export writes them."""
+    """customer_since, reorder_every_days, stay_in_touch_days and social, as our own export writes them."""
     extras: dict[str, Any] = {}
     if since := fields.get("customer_since"):
         try:
@@ -235,6 +236,10 @@ def _export_extras(fields: dict[str, Any]) -> dict[str, Any]:
         if not days.isdigit() or not 1 <= int(days) <= MAX_REORDER_DAYS:
             raise ValidationError({"reorder_every_days": f"{quote(days)} is not a number of days."})
         extras["reorder_every_days"] = int(days)
+    if days := fields.get("stay_in_touch_days"):
+        if not days.isdigit() or not 1 <= int(days) <= MAX_TOUCH_DAYS:
+            raise ValidationError({"stay_in_touch_days": f"{quote(days)} is not a number of days."})
+        extras["stay_in_touch_days"] = int(days)
     if social := fields.get("social"):
         pairs = [item.split(":", 1) for item in social]
         if any(len(pair) != 2 for pair in pairs):

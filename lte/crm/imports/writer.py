@@ -85,6 +85,7 @@ class _Snapshot:
     created_at: datetime
     customer_since: date | None = None
     reorder_every_days: int | None = None
+    stay_in_touch_days: int | None = None
     social: dict | None = None
     notes: set[str] | None = None
 
@@ -94,11 +95,12 @@ class _Snapshot:
                    list(contact.email_labels), list(contact.phones), list(contact.phone_labels),
                    contact.addresses, contact.urls, contact.birthday, contact.source,
                    tags if tags is not None else [t.name for t in contact.tags.all()], contact.created_at,
-                   contact.customer_since, contact.reorder_every_days, contact.social)
+                   contact.customer_since, contact.reorder_every_days, contact.stay_in_touch_days,
+                   contact.social)
 
 
 # Filled in as the row gives them, not as validated: _validated dates a customer from today when the row doesn't.
-_AS_GIVEN = ("customer_since", "reorder_every_days", "social")
+_AS_GIVEN = ("customer_since", "reorder_every_days", "stay_in_touch_days", "social")
 
 
 def _fill(snap: _Snapshot, p: Prepared) -> ContactData:

@@ -6,7 +6,7 @@ Every given field goes through _apply, the one validation of a contact's values 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -17,12 +17,14 @@ from django.utils.translation import gettext, gettext_noop
 from lte.crm.birthdays import is_yearless, parse_birthday_text
 from lte.crm.fields import OPENS_DETAILS
 from lte.crm.models import NAME_MAX, Contact, ContactLookup, ContactToken, FollowUp, Note, Stage, StageChange, Tag
+from lte.crm.services.cadences import stage_rule_followup, touch_schedule, touch_title
 from lte.crm.services.followups import reorder_reminder, schedule_reorder
 from lte.crm.services.index import index_contact, index_entries, name_keys
 from lte.crm.services.normalise import (
     MAX_ADDRESS,
     MAX_ADDRESSES,
     MAX_REORDER_DAYS,
+    MAX_TOUCH_DAYS,
     MAX_URL,
     MAX_URLS,
     SOURCE_MAX,
@@ -67,6 +69,7 @@ class ContactData:
     tags: Any = UNSET
     customer_since: Any = UNSET
     reorder_every_days: Any = UNSET
+    stay_in_touch_days: Any = UNSET
     social: Any = UNSET
 
 
@@ -145,6 +148,12 @@ def _apply(contact: Contact, owner, data: ContactData, *,
                 raise ValidationError({"reorder_every_days": gettext("must be between 1 and %(most)s days.") % {
                     "most": MAX_REORDER_DAYS}})
             contact.reorder_every_days = days
+        if data.stay_in_touch_days is not UNSET:
+            days = data.stay_in_touch_days
+            if days is not None and not (isinstance(days, int) and not isinstance(days, bool)
+                                         and 1 <= days <= MAX_TOUCH_DAYS):
+                raise ValidationError({"stay_in_touch_days": f"must be between 1 and {MAX_TOUCH_DAYS} days."})
+            contact.stay_in_touch_days = days
         if data.social is not UNSET:
             social = data.social or {}
             if not isinstance(social, dict) or len(social) > 10 or not all(
@@ -221,6 +230,9 @@ def contact_create(*, owner, data: ContactData | None = None, contact_id=None, *
         contact.tags.set(tags_for(owner, data.tags or []))
     if contact.stage.slug == CUSTOMER_STAGE:
         _customer_started(contact)
+    if contact.stay_in_touch_days:
+        touch_schedule(contact)
+    stage_rule_followup(contact, contact.stage)
     return contact
 
 
@@ -249,6 +261,10 @@ def contact_create_many(*, owner, contacts: list[Contact], tags: list[list[str]]
         if reminders and contact.stage is not None and contact.stage.slug == CUSTOMER_STAGE \
                 and contact.reorder_every_days:
             followups.append(reorder_reminder(contact, owner=owner))
+        if reminders and contact.stay_in_touch_days:  # no message yet: due the interval after it was added
+            followups.append(FollowUp(owner_id=contact.owner_id, contact=contact, kind=FollowUp.Kind.TOUCH,
+                                      title=touch_title(owner),
+                                      due_at=contact.created_at + timedelta(days=contact.stay_in_touch_days)))
     bulk.insert_instances(Contact, contacts)
     bulk.insert_rows(ContactToken, ["id", "owner", "contact", "token"], token_rows, ready=True)
     bulk.insert_rows(ContactLookup, ["id", "owner", "contact", "kind", "digest"], lookup_rows, ready=True)
@@ -275,6 +291,9 @@ def contact_update(*, owner, contact_id, data: ContactData) -> Contact:
         contact.tags.set(tags_for(owner, data.tags or []))
     if stage is not None and stage != old_stage:
         _record_stage_change(contact, old_stage, stage)
+        stage_rule_followup(contact, stage)
+    if data.stay_in_touch_days is not UNSET:
+        touch_schedule(contact)
     return contact
 
 

@@ -23,7 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from lte.crm.fields import FILLED_IN, IN_DETAILS
-from lte.crm.models import Contact, ContactLookup, DuplicateDismissal, FollowUp, Message, Note, StageChange
+from lte.crm.models import Contact, ContactLookup, DuplicateDismissal, FollowUp, Message, Note, Order, StageChange
+from lte.crm.services.cadences import touch_schedule
 from lte.crm.services.contacts import packed_details
 from lte.crm.services.index import email_digest, index_contact, name_keys, phone_digest
 from lte.crm.services.normalise import unique
@@ -51,7 +52,7 @@ def find_duplicates(*, owner, emails: Iterable[str] = (), phones: Iterable[str] 
 
 @transaction.atomic
 def contact_merge(*, owner, keep_id, merge_id) -> Contact:
-    """Folds one contact into another: emails, phones, tags, notes, messages, follow-ups and history move;
+    """Folds one contact into another: emails, phones, tags, notes, messages, follow-ups, orders and history move;
     empty fields of the kept contact are filled in (a second address, label or website is added, nothing of
     either side is dropped); the merged one is deleted."""
     keep = Contact.objects.owned_by(owner).select_for_update().get(pk=keep_id)  # a missing one is a 404 first
@@ -79,12 +80,15 @@ def contact_merge(*, owner, keep_id, merge_id) -> Contact:
     name_keys(keep)
     keep.updated_at = timezone.now()
     keep.save()
-    for model in (Note, Message, FollowUp, StageChange):
+    # One open stay-in-touch follow-up per contact: the merged one's goes, the kept one's is set again below.
+    FollowUp.objects.filter(contact=other, kind=FollowUp.Kind.TOUCH, done_at__isnull=True).delete()
+    for model in (Note, Message, FollowUp, Order, StageChange):
         model.objects.filter(contact=other).update(contact=keep)
     keep.tags.add(*other.tags.all())
     _dismissals_follow(keep, other)
     other.delete()
     index_contact(keep)
+    touch_schedule(keep)
     return keep
 
 

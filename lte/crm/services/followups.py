@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from lte.crm.models import Contact, FollowUp
+from lte.crm.models import Contact, FollowUp, Order
 from lte.crm.services.activity import activity_add
+from lte.crm.services.cadences import touch_schedule
 from lte.crm.services.normalise import UNSET, aware, clean_text
 from lte.lib.zones import day_start, today_for
 
@@ -19,10 +21,14 @@ REORDER_HOUR = 9  # a reorder reminder falls due at 09:00 where the seller is
 
 def reorder_reminder(contact: Contact, *, owner, since: date | None = None) -> FollowUp:
     """The reminder a customer with a reorder interval gets (not saved): the interval counted in days from
-    `since` (the last reorder done), else from the day they became a customer, else from today — due at
-    REORDER_HOUR on that day in the seller's timezone, never at the minute the contact happened to be saved."""
+    `since` (the last reorder done), else from their last order, else from the day they became a customer, else
+    from today — due at REORDER_HOUR on that day in the seller's timezone, never at the minute the contact
+    happened to be saved."""
     if contact.reorder_every_days is None:
         raise ValueError("a reorder reminder needs the contact's reorder interval")
+    if since is None and contact.pk is not None and not contact._state.adding:
+        since = (Order.objects.filter(owner_id=contact.owner_id, contact_id=contact.pk).order_by("-ordered_on")
+                 .values_list("ordered_on", flat=True).first())
     start = since or contact.customer_since or today_for(owner)
     due = start + timedelta(days=contact.reorder_every_days)
     return FollowUp(owner_id=contact.owner_id, contact=contact, kind=FollowUp.Kind.REORDER, title="Time to reorder?",
@@ -56,7 +62,11 @@ def followup_update(*, owner, followup_id, title: Any = UNSET, due_at: Any = UNS
     if due_at is not UNSET:
         followup.due_at = aware(due_at, "due_at")
     if contact_id is not UNSET:
-        followup.contact = Contact.objects.owned_by(owner).get(pk=contact_id)
+        contact = Contact.objects.owned_by(owner).get(pk=contact_id)
+        if followup.kind == FollowUp.Kind.TOUCH and contact.pk != followup.contact_id:
+            raise ValidationError({"contact_id": "A stay-in-touch follow-up belongs to its contact; set the "
+                                                 "interval on the other contact instead."})
+        followup.contact = contact
     if done is not UNSET:
         was_done = followup.done_at is not None
         if done and not was_done:
@@ -66,16 +76,54 @@ def followup_update(*, owner, followup_id, title: Any = UNSET, due_at: Any = UNS
                 followup.save()
                 schedule_reorder(followup.contact, since=today_for(owner))
                 return followup
+            if followup.kind == FollowUp.Kind.TOUCH:  # done: they were in touch today; the next one counts on
+                followup.save()
+                touch_schedule(followup.contact, touched_at=followup.done_at)
+                return followup
         elif not done:
+            if was_done and followup.kind == FollowUp.Kind.TOUCH:  # back to this one: the next one goes
+                FollowUp.objects.filter(contact_id=followup.contact_id, kind=FollowUp.Kind.TOUCH,
+                                        done_at__isnull=True).exclude(pk=followup.pk).delete()
             followup.done_at = None
     followup.save()
     return followup
 
 
-def followup_snooze(*, owner, followup_id, days: int = 1) -> FollowUp:
+MORNING_HOUR = 9  # "tomorrow morning", "next week", a picked day: 09:00 where the seller is
+SNOOZE_LATER = timedelta(hours=3)
+SNOOZE_CHOICES = ("later", "tomorrow", "next_week", "date")
+SNOOZE_FURTHEST_DAYS = 5 * 366
+
+
+def snooze_until(owner, choice: str, on: date | None = None) -> datetime:
+    """When a snooze choice ends, in the seller's timezone: `later` today (3 hours from now), `tomorrow` morning,
+    `next_week` (Monday morning), or the morning of the `date` picked (`on`, from tomorrow on)."""
+    today = today_for(owner)
+    if choice == "later":
+        return timezone.now() + SNOOZE_LATER
+    if choice == "tomorrow":
+        day = today + timedelta(days=1)
+    elif choice == "next_week":
+        day = today + timedelta(days=7 - today.weekday())
+    elif choice == "date":
+        if not isinstance(on, date):
+            raise ValidationError({"on": "is the day to snooze to (YYYY-MM-DD)."})
+        if not today < on <= today + timedelta(days=SNOOZE_FURTHEST_DAYS):
+            raise ValidationError({"on": "is a day after today, within 5 years."})
+        day = on
+    else:
+        raise ValidationError({"choice": f"is one of {', '.join(SNOOZE_CHOICES)}."})
+    # Wall-clock arithmetic on an aware datetime: 09:00 there, also on the days the clocks change.
+    return day_start(owner, day) + timedelta(hours=MORNING_HOUR)
+
+
+def followup_snooze(*, owner, followup_id, days: int = 1, choice: str | None = None,
+                    on: date | None = None) -> FollowUp:
+    """Moves a follow-up on: to a snooze choice (snooze_until), or by `days` from its due time (or now, if later)."""
     followup = FollowUp.objects.owned_by(owner).get(pk=followup_id)
-    base = max(followup.due_at, timezone.now())
-    return followup_update(owner=owner, followup_id=followup_id, due_at=base + timedelta(days=days))
+    later = max(followup.due_at, timezone.now()) + timedelta(days=days)
+    until = snooze_until(owner, choice, on) if choice else later
+    return followup_update(owner=owner, followup_id=followup_id, due_at=until)
 
 
 @transaction.atomic

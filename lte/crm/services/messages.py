@@ -7,12 +7,15 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from lte.crm.models import Contact, Message
+from lte.crm.models import ActivityDay, Contact, Message
 from lte.crm.services.activity import activity_add
+from lte.crm.services.cadences import touch_schedule
 from lte.crm.services.normalise import UNSET, aware, clean_text, not_future
+from lte.lib.zones import today_for, zone_for
 
 CHANNELS = ", ".join(Message.Channel.values)
 
@@ -34,6 +37,8 @@ def message_log(*, owner, contact_id, channel: str, direction: str = "out", body
     if direction == Message.Direction.OUT:
         Contact.objects.filter(pk=contact.pk).update(last_contacted_at=when, updated_at=timezone.now())
         activity_add(owner=owner, reach_outs=1)
+    if contact.stay_in_touch_days:
+        touch_schedule(contact)
     return message
 
 
@@ -41,7 +46,8 @@ def message_log(*, owner, contact_id, channel: str, direction: str = "out", body
 def message_update(*, owner, message_id, channel: Any = UNSET, direction: Any = UNSET, body: Any = UNSET,
                    sent_at: Any = UNSET) -> Message:
     """Corrects a logged conversation (the "correct anything" promise covers the log too)."""
-    message = Message.objects.owned_by(owner).select_for_update().get(pk=message_id)
+    message = (Message.objects.owned_by(owner).select_for_update(of=("self",)).select_related("contact")
+               .get(pk=message_id))
     if channel is not UNSET:
         if channel not in Message.Channel.values:
             raise ValidationError({"channel": gettext("is one of %(channels)s.") % {"channels": CHANNELS}})
@@ -55,11 +61,34 @@ def message_update(*, owner, message_id, channel: Any = UNSET, direction: Any = 
     if sent_at is not UNSET:
         message.sent_at = not_future(aware(sent_at, "sent_at"), "sent_at")
     message.save()
+    if sent_at is not UNSET and message.contact.stay_in_touch_days:
+        touch_schedule(message.contact)
     return message
 
 
 @transaction.atomic
 def message_delete(*, owner, message_id) -> None:
-    deleted, _ = Message.objects.owned_by(owner).filter(pk=message_id).delete()
-    if not deleted:
+    message = Message.objects.owned_by(owner).select_related("contact").filter(pk=message_id).first()
+    if message is None:
         raise Message.DoesNotExist
+    message.delete()
+    if message.contact.stay_in_touch_days:
+        touch_schedule(message.contact)
+
+
+@transaction.atomic
+def message_unsend(*, owner, message_id) -> None:
+    """"Didn't send" (or "didn't happen"): a message logged by a tap is taken back whole — gone from the log, the
+    reach-out it counted today taken off, and the contact's last contact back to the message before."""
+    message = Message.objects.owned_by(owner).select_related("contact").get(pk=message_id)
+    contact = message.contact
+    counted_today = (message.direction == Message.Direction.OUT
+                     and timezone.localtime(message.created_at, zone_for(owner)).date() == today_for(owner))
+    message_delete(owner=owner, message_id=message.pk)
+    if message.direction == Message.Direction.OUT:
+        last = (Message.objects.filter(owner=owner, contact=contact, direction=Message.Direction.OUT)
+                .aggregate(at=Max("sent_at"))["at"])
+        Contact.objects.filter(pk=contact.pk).update(last_contacted_at=last)
+    if counted_today:
+        ActivityDay.objects.filter(owner=owner, day=today_for(owner), reach_outs__gt=0).update(
+            reach_outs=F("reach_outs") - 1)

@@ -25,6 +25,7 @@ MAX_URL = 500
 LABEL_MAX = 40
 SOURCE_MAX = 40
 MAX_REORDER_DAYS = 366  # a customer's reorder interval: 1 day to a year
+MAX_TOUCH_DAYS = 366  # a stay-in-touch interval, and a stage's follow-up rule: 1 day to a year
 UNSET: Any = object()
 T = TypeVar("T")
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as _
 
 from lte.crm.models import Stage
-from lte.crm.services.normalise import clean_text
+from lte.crm.services.normalise import MAX_TOUCH_DAYS, clean_text
 
 # Named in the account's language when they are created (then they are the seller's own, to rename).
 DEFAULT_STAGES = [
@@ -67,6 +67,27 @@ def stage_rename(*, owner, slug: str, name: str) -> Stage:
     stage = stage_by_slug(owner, slug)
     stage.name = clean_text(name, field="name", max_length=40, required=True)
     stage.save(update_fields=["name"])
+    return stage
+
+
+def clean_rule_days(value) -> int | None:
+    """A stage's follow-up rule: whole days from 1 to a year, or none."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_TOUCH_DAYS:
+        raise ValidationError({"followup_days": f"must be between 1 and {MAX_TOUCH_DAYS} days, or empty for no rule."})
+    return value
+
+
+@transaction.atomic
+def stage_rule_set(*, owner, slug: str, followup_days) -> Stage:
+    """The stage's follow-up rule ("Presented → follow up in 2 days"); None removes it. Contacts moved into the
+    stage from now on get the follow-up; ones already there keep what they have."""
+    stage = stage_by_slug(owner, slug)
+    stage.followup_days = clean_rule_days(followup_days)
+    stage.save(update_fields=["followup_days"])
     return stage
 
 

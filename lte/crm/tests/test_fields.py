@@ -22,8 +22,8 @@ from lte.vault.fields import EncryptedField
 # written out once more here, so that a change to the declaration that moves a column is seen.
 CONTACTS_CSV = ["id", "first_name", "last_name", "company", "job_title", "emails", "email_labels", "phones",
                 "phone_labels", "address", "address_label", "other_addresses", "urls", "url_labels", "birthday",
-                "source", "stage", "tags", "customer_since", "reorder_every_days", "social", "last_contacted_at",
-                "created_at", "updated_at"]
+                "source", "stage", "tags", "customer_since", "reorder_every_days", "stay_in_touch_days", "social",
+                "last_contacted_at", "created_at", "updated_at"]
 FORM_NAMES = {"addresses": "more_addresses"}  # the form's address field is the first one; these are the others
 FORM_ONLY = {"birthday_no_year"}
 

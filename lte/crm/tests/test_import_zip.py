@@ -1,4 +1,4 @@
-"""Our own export's ZIP imports back whole — contacts, notes, messages, follow-ups (open and done), pipeline
+"""Our own export's ZIP imports back whole — contacts, notes, messages, follow-ups (open and done), orders, pipeline
 history, templates, stages and tags, with their times — and export → import → export gives the same data.
 A ZIP that isn't ours, or is damaged, is refused with a clear 4xx and changes nothing."""
 
@@ -19,6 +19,7 @@ from lte.crm.services.contacts import contact_create, contact_set_stage
 from lte.crm.services.followups import followup_create, followup_update
 from lte.crm.services.messages import message_log
 from lte.crm.services.notes import note_create
+from lte.crm.services.orders import order_create
 from lte.crm.services.stages import stage_rename
 from lte.crm.services.tags import tags_for
 from lte.crm.services.templates import template_save
@@ -29,8 +30,8 @@ from lte.vault.context import acting_for
 pytestmark = pytest.mark.django_db
 
 ID_COLUMNS = {"id", "contact_id"}
-COMPARED = ("contacts.csv", "notes.csv", "messages.csv", "followups.csv", "stage_changes.csv", "templates.csv",
-            "stages.csv", "tags.csv")
+COMPARED = ("contacts.csv", "notes.csv", "messages.csv", "followups.csv", "orders.csv", "stage_changes.csv",
+            "templates.csv", "stages.csv", "tags.csv")
 
 
 def export(owner) -> bytes:
@@ -80,6 +81,9 @@ def _seller_data(owner) -> None:
                             address="שדרות רוטשילד 1, תל אביב")
     note_create(owner=owner, contact=zoe, body="Met at the fair, likes tea.\n“Call after 6”, she said")
     note_create(owner=owner, contact=household, body="=1+1")
+    order_create(owner=owner, contact_id=zoe.pk, ordered_on=date(2026, 11, 10), products="Tea set\n=2 boxes",
+                 amount="49.90", currency="EUR")
+    order_create(owner=owner, contact_id=zoe.pk, ordered_on=date(2026, 10, 1))
     message_log(owner=owner, contact_id=zoe.pk, channel="whatsapp", body="Hola 👋, ¿qué tal?",
                          sent_at=datetime(2026, 11, 1, 10, 0, tzinfo=UTC))
     message_log(owner=owner, contact_id=household.pk, channel="call", direction="in", body="")

@@ -49,6 +49,7 @@ from lte.crm.services.contacts import contact_create
 from lte.crm.services.followups import followup_create
 from lte.crm.services.messages import message_log
 from lte.crm.services.notes import note_create
+from lte.crm.services.orders import order_create
 from lte.crm.services.stages import stage_rename
 from lte.crm.services.templates import template_save
 from lte.teams.models import TeamPost
@@ -70,6 +71,7 @@ PUBLIC_WEB = {
     "", "pricing", "privacy", "terms", "cookies", "language/<code>", "report-child", "signup", "login", "healthz",
     "api/v1/openapi.json",
     "manifest.webmanifest", "sw.js", "offline",  # the installable app: the browser fetches them signed out too
+    "calendar/<token>.ics",  # the private calendar feed: its secret is the URL (lte.crm.views.calendar)
     # allauth's public account pages: logging in and signing up, password reset, email confirmation.
     "accounts/login/", "accounts/logout/", "accounts/signup/", "accounts/inactive/",
     "accounts/confirm-email/", "accounts/confirm-email/<key>/",
@@ -331,6 +333,13 @@ def followup_target(world: World) -> Target:
     return Target(str(followup.pk), lambda: (row_state(followup), row_state(contact)))
 
 
+def order_target(world: World) -> Target:
+    contact = make_contact(world)
+    order = order_create(owner=world.alice, contact_id=contact.pk, ordered_on=date(2026, 11, 1),
+                         products=f"{CANARY_NOTE} (order)", amount="49.90", currency="EUR")
+    return Target(str(order.pk), lambda: (row_state(order), row_state(contact)))
+
+
 def template_target(world: World) -> Target:
     template = template_save(owner=world.alice, name=f"{CANARY} opener", body="Hi {first_name}!")
     return Target(str(template.pk), lambda: row_state(template))
@@ -438,6 +447,7 @@ def member_target(world: World) -> Target:
 FACTORIES: dict[str, Callable[[World], Target]] = {
     "contact_id": contact_target, "id": contact_target, "other_id": other_contact_target, "note_id": note_target,
     "message_id": message_target, "followup_id": followup_target, "template_id": template_target,
+    "order_id": order_target,
     "token_id": token_target, "session_id": session_target, "import_id": import_target, "job_id": import_target,
     "stage": stage_target, "slug": stage_target, "stage_slug": stage_target, "what": history_target,
     "account_id": account_target, "user_id": account_target,
@@ -504,7 +514,7 @@ def route_targets(world: World, route: WebRoute) -> dict[str, Target]:
 
 FIELD_SAMPLES: dict[str, Any] = {
     "channel": "sms", "direction": "out", "first_name": "Mallory", "body": "Mallory was here",
-    "title": "Mallory was here", "name": "Mallory",
+    "title": "Mallory was here", "name": "Mallory", "choice": "tomorrow",
 }
 # What a curious visitor posts to a page: a change, and (for staff pages) a written reason.
 FORM_DATA = {"name": "Mallory", "first_name": "Mallory", "body": "Mallory was here", "title": "Mallory was here",

@@ -20,12 +20,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lte.crm import queries
-from lte.crm.forms import ContactForm, FollowUpForm, MessageForm, NoteForm, QuickContactForm
-from lte.crm.models import Contact, FollowUp, Message, MessageTemplate, Note, StageChange, Tag
+from lte.crm.forms import ContactForm, FollowUpForm, MessageForm, NoteForm, OrderForm, QuickContactForm
+from lte.crm.models import Contact, FollowUp, Message, MessageTemplate, Note, Order, StageChange, Tag
 from lte.crm.services import contacts, duplicates, stages
 from lte.crm.views.links import email_links, phone_links
 from lte.lib.formats import account_country
 from lte.lib.http import add_service_errors, flash_errors, form_errors, found, is_htmx, next_url, owned
+from lte.lib.zones import today_for
 
 PAGE_SIZE = 50
 FOLLOWUP_ROWS = 100
@@ -137,6 +138,8 @@ def detail_context(request: HttpRequest, contact: Contact, **forms: Any) -> dict
         "duplicates": duplicates.find_duplicates(owner=user, emails=contact.emails, phones=contact.phones,
                                                exclude=contact.pk),
         "templates": MessageTemplate.objects.owned_by(user)[:8],
+        "orders": Order.objects.owned_by(user).filter(contact=contact)[:TIMELINE_EACH],
+        "order_form": forms.get("order_form") or OrderForm(prefix="order", initial={"ordered_on": today_for(user)}),
         "note_form": forms.get("note_form") or NoteForm(prefix="note"),
         "message_form": forms.get("message_form") or MessageForm(prefix="msg"),
         "followup_form": forms.get("followup_form") or FollowUpForm(prefix="fu"),

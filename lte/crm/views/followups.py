@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -90,9 +92,18 @@ def followup_undo(request: HttpRequest, followup_id) -> HttpResponse:
 @require_POST
 def followup_snooze(request: HttpRequest, followup_id) -> HttpResponse:
     followup = owned(FollowUp, request, followup_id)
-    with found():
-        followup = followups.followup_snooze(owner=request.user, followup_id=followup.pk, days=1)
-    when = format_day(followup.due_at, "MMMEd")
+    choice = request.POST.get("choice", "")[:20]
+    on = parse_date(request.POST.get("on", "")[:10].strip() or "") if choice == "date" else None
+    try:
+        with found():
+            followup = followups.followup_snooze(owner=request.user, followup_id=followup.pk, days=1,
+                                                 choice=choice or None, on=on)
+    except (ValidationError, ValueError):
+        if is_htmx(request):
+            return HttpResponse(_("Pick a day after today to snooze to."), status=400)
+        messages.error(request, _("Pick a day after today to snooze to."))
+        return redirect(next_url(request, reverse("crm:followup-list")))
+    when = format_moment(followup.due_at, "MMMEdjm") if choice == "later" else format_day(followup.due_at, "MMMEd")
     return _followup_response(request, followup, "snoozed", _("Snoozed to %(when)s.") % {"when": when})
 
 

@@ -64,6 +64,21 @@ def stage_rename(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
+def stage_rule(request: HttpRequest, slug: str) -> HttpResponse:
+    stage = _stage(request, slug)
+    with flash_errors(request):
+        stage = stages.stage_rule_set(owner=request.user, slug=stage.slug,
+                                      followup_days=request.POST.get("followup_days", "")[:10].strip())
+        if stage.followup_days:
+            messages.success(request, _("Contacts moved to %(stage)s get a follow-up %(days)s days later.")
+                             % {"stage": stage.name, "days": stage.followup_days})
+        else:
+            messages.success(request, _("No follow-up rule for %(stage)s.") % {"stage": stage.name})
+    return redirect(reverse("crm:stage-list") + f"#stage-{stage.slug}")
+
+
+@login_required
+@require_POST
 def stage_move(request: HttpRequest, slug: str) -> HttpResponse:
     stage = _stage(request, slug)
     slugs = [s.slug for s in stages.stages_of(request.user)]

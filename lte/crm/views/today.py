@@ -57,6 +57,7 @@ def today_context(request: HttpRequest) -> dict[str, Any]:
         "overdue_count": overdue.count(),
         "upcoming_followups": list(upcoming[:FOLLOWUP_ROWS]),
         "birthdays": queries.birthdays_on(user, today_for(user))[:FOLLOWUP_ROWS],
+        "reorders_week": list(queries.reorders_this_week(user)[:FOLLOWUP_ROWS]),
         "quick_form": QuickContactForm(),
         "here": request.get_full_path(),
         "now": timezone.now(),
