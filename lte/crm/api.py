@@ -98,7 +98,8 @@ def contact_out(contact: Contact) -> dict[str, Any]:
         "stage": stage.slug if stage is not None else None,
         "tags": names if names is not None else sorted(t.name for t in contact.tags.all()),
         "customer_since": since.isoformat() if since is not None else None,
-        "reorder_every_days": contact.reorder_every_days, "social": contact.social,
+        "reorder_every_days": contact.reorder_every_days, "stay_in_touch_days": contact.stay_in_touch_days,
+        "social": contact.social,
         "last_contacted_at": _moment(contact.last_contacted_at), "created_at": _moment(contact.created_at),
         "updated_at": _moment(contact.updated_at),
     }

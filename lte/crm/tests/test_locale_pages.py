@@ -114,5 +114,5 @@ def test_an_import_report_counts_in_the_sellers_digits():
                           processed=13548, total=13548, errors=[{"row": 10234, "error": "bad birthday"}])
     with translation.override("de"):
         html = render_to_string("crm/import_progress.html", {"job": job, "active": False, "unit": "row"})
-    assert "12.345 new contacts" in html and "1.200 existing contacts" in html and "3 rows skipped" in html
+    assert "12.345 neue Kontakte" in html and "1.200 bestehende Kontakte" in html and "3 Zeilen übersprungen" in html
     assert ">10.234</td>" in html
