@@ -140,6 +140,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "lte.vault",
     "lte.accounts",
+    "lte.billing",
     "lte.crm",
     "lte.backups",
     "lte.privacy",

@@ -16,6 +16,7 @@ from ninja.openapi.schema import OpenAPISchema
 from lte.accounts.api import router as accounts_router
 from lte.accounts.auth import auth
 from lte.api import idempotency
+from lte.billing.api import router as billing_router
 from lte.crm.api import router as crm_router
 from lte.crm.api_imports import router as imports_router
 from lte.crm.api_templates import router as templates_router
@@ -100,6 +101,7 @@ api.add_router("", imports_router)
 api.add_router("", templates_router)
 api.add_router("", today_router)
 api.add_router("", privacy_router)
+api.add_router("", billing_router)
 
 
 @api.exception_handler(ObjectDoesNotExist)
