@@ -20,6 +20,7 @@ logger = logging.getLogger("lte.billing")
 
 TRIAL_DAYS = 14
 GRACE = dt.timedelta(days=7)  # past_due keeps the plan this long after the first failed payment
+EVENTS_KEPT = dt.timedelta(days=30)  # Stripe retries an event for up to 3 days; a replay after 30 is not one
 PAID_PLANS = (plans.PRO, plans.LEADER)
 LIVE = ("trialing", "active", "past_due")
 STRIPE_LOCALES = {"en": "en", "es": "es", "pt-BR": "pt-BR", "pt-br": "pt-BR", "fr": "fr", "de": "de"}
@@ -213,6 +214,11 @@ def _notify(kind: str, sub: Subscription, obj: dict, *, was_live: bool) -> None:
             and obj.get("amount_paid"):
         url = str(obj["hosted_invoice_url"])
         transaction.on_commit(lambda: emails.send_receipt_link(**base, receipt_url=url))
+
+
+def processed_events_prune(*, now: dt.datetime | None = None) -> int:
+    cutoff = (now or timezone.now()) - EVENTS_KEPT
+    return ProcessedEvent.objects.filter(processed_at__lt=cutoff).delete()[0]
 
 
 # --- Deletion -------------------------------------------------------------------------------------------

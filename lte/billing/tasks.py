@@ -6,7 +6,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from lte.billing.models import StripeCustomerDeletion
-from lte.billing.services import stripe_customer_delete
+from lte.billing.services import processed_events_prune, stripe_customer_delete
 
 
 class StripeNotYet(Exception):
@@ -26,3 +26,9 @@ def stripe_customer_deletions_retry() -> int:
     for pending_id in StripeCustomerDeletion.objects.values_list("pk", flat=True)[:500]:
         done += stripe_customer_delete(pending_id=pending_id)
     return done
+
+
+@db_periodic_task(crontab(minute="41", hour="3"))
+def stripe_events_prune() -> int:
+    """Forgets handled event ids once Stripe has long stopped retrying them."""
+    return processed_events_prune()

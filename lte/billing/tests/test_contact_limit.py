@@ -81,3 +81,13 @@ def test_the_limit_is_each_accounts_own(at_the_limit, bob):
 
 def test_with_billing_off_there_is_no_limit(alice):
     assert plans.contact_limit(alice) is None
+
+
+def test_the_contacts_page_shows_the_limit_and_that_adding_is_paused(at_the_limit, alice_client):
+    page = alice_client.get("/app/contacts/").content.decode()
+    assert "250 of 250 contacts on the free plan." in page
+    assert "Adding is paused" in page
+
+
+def test_with_billing_off_the_contacts_page_shows_no_limit(alice_client):
+    assert b"contact-limit" not in alice_client.get("/app/contacts/").content

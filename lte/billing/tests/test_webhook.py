@@ -112,3 +112,13 @@ def test_an_old_subscriptions_cancellation_does_not_end_the_live_one(row, alice)
 def test_stripe_amounts_and_ids_only_never_card_data(row):
     names = {f.name for f in Subscription._meta.get_fields()}
     assert not {n for n in names if any(w in n for w in ("card", "number", "cvc", "exp", "iban", "last4"))}
+
+
+def test_handled_event_ids_are_forgotten_after_30_days(fake_stripe):
+    from lte.billing.tasks import stripe_events_prune
+
+    deliver(event("invoice.paid", {"object": "invoice"}, event_id="evt_old"))
+    deliver(event("invoice.paid", {"object": "invoice"}, event_id="evt_new"))
+    ProcessedEvent.objects.filter(event_id="evt_old").update(processed_at=timezone.now() - dt.timedelta(days=31))
+    assert stripe_events_prune.call_local() == 1
+    assert list(ProcessedEvent.objects.values_list("event_id", flat=True)) == ["evt_new"]
