@@ -48,7 +48,8 @@ def checkout_session_create(*, customer_id: str, user_id: str, plan: str, curren
         "line_items": [{"quantity": 1, "price_data": {
             "currency": currency.lower(), "unit_amount": unit_amount, "recurring": {"interval": "month"},
             "product_data": {"name": product_name, "metadata": {"lte_plan": plan}}}}],
-        "subscription_data": {"trial_period_days": trial_days, "metadata": {"lte_plan": plan, "lte_user": user_id}},
+        "subscription_data": {"metadata": {"lte_plan": plan, "lte_user": user_id},
+                              **({"trial_period_days": trial_days} if trial_days > 0 else {})},  # Stripe: ≥ 1
         "metadata": {"lte_plan": plan, "lte_user": user_id},
         "success_url": success_url,
         "cancel_url": cancel_url,

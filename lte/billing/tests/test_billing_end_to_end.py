@@ -156,3 +156,29 @@ def test_deletion_never_waits_for_stripe_and_retries_until_it_confirms(
     with pytest.raises(stripe.InvalidRequestError):
         stripe_client.v1.customers.retrieve(sub.customer_id)
     assert not StripeCustomerDeletion.objects.exists()
+
+
+def test_the_trial_is_offered_once(fake_stripe, stripe_client, alice, alice_client):
+    sub = upgrade(alice_client)
+    subscription_id = pay(stripe_client, customer_id=sub.customer_id, currency="USD", amount=900, plan="pro")
+    deliver(event("checkout.session.completed", {"object": "checkout.session", "customer": sub.customer_id,
+                                                 "subscription": subscription_id}))
+    stripe_client.v1.subscriptions.cancel(subscription_id)
+    deliver(event("customer.subscription.deleted", {"object": "subscription", "id": subscription_id,
+                                                    "customer": sub.customer_id}))
+    upgrade(alice_client)  # subscribing again: no second free trial
+    first, again = fakestripe.checkout_sessions.values()
+    assert int(first["subscription_data"]["trial_period_days"]) == 14
+    assert "trial_period_days" not in again["subscription_data"]
+
+
+def test_the_webhook_needs_no_csrf_token_but_its_signature(fake_stripe):
+    from django.test import Client
+
+    from lte.billing.tests.conftest import signature
+
+    payload = event("invoice.paid", {"object": "invoice"})
+    client = Client(enforce_csrf_checks=True)
+    signed = client.post("/api/v1/billing/webhook", payload, content_type="application/json",
+                         headers={"Stripe-Signature": signature(payload)})
+    assert signed.status_code == 200
