@@ -5,3 +5,6 @@ class BillingConfig(AppConfig):
     name = "lte.billing"
     label = "billing"
     verbose_name = "Billing"
+
+    def ready(self) -> None:
+        from lte.billing import signals  # noqa: F401  (connects the email-change receiver)

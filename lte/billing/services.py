@@ -87,6 +87,15 @@ def portal_url(*, user: User, return_url: str) -> str:
     return stripe.portal_session_create(customer_id=sub.customer_id, return_url=return_url, locale=_locale(user))
 
 
+def customer_email_sync(*, user_id: str) -> None:
+    """The account's current email onto its Stripe customer (for Stripe's receipts); nothing if none exists."""
+    if not plans.billing_enabled():
+        return
+    sub = Subscription.objects.select_related("user").filter(user_id=user_id).first()
+    if sub is not None:
+        stripe.customer_email_update(customer_id=sub.customer_id, email=sub.user.email)
+
+
 # --- Webhooks -------------------------------------------------------------------------------------------
 
 

@@ -37,6 +37,10 @@ def customer_create(*, email: str, name: str, user_id: str, language: str) -> st
     return customer.id
 
 
+def customer_email_update(*, customer_id: str, email: str) -> None:
+    client().v1.customers.update(customer_id, params={"email": email})
+
+
 def checkout_session_create(*, customer_id: str, user_id: str, plan: str, currency: str, unit_amount: int,
                             product_name: str, trial_days: int, success_url: str, cancel_url: str,
                             locale: str) -> str:

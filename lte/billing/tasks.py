@@ -6,7 +6,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from lte.billing.models import StripeCustomerDeletion
-from lte.billing.services import processed_events_prune, stripe_customer_delete
+from lte.billing.services import customer_email_sync, processed_events_prune, stripe_customer_delete
 
 
 class StripeNotYet(Exception):
@@ -32,3 +32,8 @@ def stripe_customer_deletions_retry() -> int:
 def stripe_events_prune() -> int:
     """Forgets handled event ids once Stripe has long stopped retrying them."""
     return processed_events_prune()
+
+
+@db_task(retries=6, retry_delay=600)
+def stripe_customer_email_update(user_id: str) -> None:
+    customer_email_sync(user_id=user_id)

@@ -182,3 +182,22 @@ def test_the_webhook_needs_no_csrf_token_but_its_signature(fake_stripe):
     signed = client.post("/api/v1/billing/webhook", payload, content_type="application/json",
                          headers={"Stripe-Signature": signature(payload)})
     assert signed.status_code == 200
+
+
+def test_a_changed_email_reaches_the_stripe_customer(fake_stripe, stripe_client, alice, alice_client,
+                                                     django_capture_on_commit_callbacks):
+    from django.test import Client
+
+    from lte.testing.helpers import links_in
+
+    sub = upgrade(alice_client)
+    client = Client()
+    client.post("/login", {"login": "alice@example.com", "password": PASSWORD})
+    client.post("/accounts/email/", {"action_add": "", "email": "alice.new@example.com"})
+    client.post("/accounts/reauthenticate/", {"password": PASSWORD})
+    client.post("/accounts/email/", {"action_add": "", "email": "alice.new@example.com"})
+    [verification] = [m for m in outbox_messages() if m["To"] == "alice.new@example.com"]
+    [link] = links_in(verification)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(link.split("8000", 1)[1])
+    assert stripe_client.v1.customers.retrieve(sub.customer_id).email == "alice.new@example.com"

@@ -60,3 +60,9 @@ def test_your_data_shows_the_billing_ids_we_hold(fake_stripe, alice_client, api)
     assert billing["stripe_customer"] == sub.customer_id
     assert billing["plan"] == "free"
     assert "never stored" in billing["card_data"]
+
+
+def test_the_your_data_page_names_the_stripe_customer(fake_stripe, alice_client):
+    alice_client.post("/app/settings/billing/checkout", {"plan": "pro"})
+    sub = Subscription.objects.get()
+    assert sub.customer_id in alice_client.get("/app/your-data/").content.decode()
