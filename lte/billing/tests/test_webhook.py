@@ -57,12 +57,21 @@ def test_a_correctly_signed_event_is_accepted_once(fake_stripe):
     assert ProcessedEvent.objects.filter(event_id="evt_signed").count() == 1
 
 
-def test_with_billing_off_the_webhook_is_refused_without_calling_stripe(db, settings):
+def test_without_a_webhook_secret_every_event_is_refused(db):
+    response = deliver(event("invoice.paid", {"object": "invoice"}))
+    assert response.status_code == 400
+    assert not ProcessedEvent.objects.exists()
+
+
+def test_with_billing_off_a_signed_event_is_acknowledged_once_without_calling_stripe(alice, settings):
     settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # any call would fail loudly
     settings.STRIPE_WEBHOOK_SECRET = "whsec_x"
-    payload = event("invoice.paid", {"object": "invoice"})
-    response = deliver(payload, secret="whsec_x")
-    assert response.status_code == 400
+    Subscription.objects.create(user=alice, customer_id="cus_from_before")  # e.g. billing since switched off
+    payload = event("customer.subscription.deleted", {"object": "subscription", "id": "sub_1",
+                                                      "customer": "cus_from_before"})
+    assert deliver(payload, secret="whsec_x").json()["detail"] == "ignored"
+    assert deliver(payload, secret="whsec_x").json()["detail"] == "replay"
+    assert deliver(payload, secret="whsec_wrong").status_code == 400
 
 
 @pytest.fixture
