@@ -100,13 +100,12 @@ def customer_email_sync(*, user_id: str) -> None:
 
 
 def plan_for(state: dict) -> str:
-    """The plan a subscription bought: our metadata on it (or on its product)."""
-    plan = (state.get("metadata") or {}).get("lte_plan")
-    if plan not in PAID_PLANS:
-        items = (state.get("items") or {}).get("data") or [{}]
-        price = items[0].get("price") or items[0].get("plan") or {}
-        plan = (price.get("metadata") or {}).get("lte_plan")
-    return plan if plan in PAID_PLANS else plans.PRO
+    """The plan a subscription pays for: its price's `lte_plan` metadata first (a plan switched in the Customer
+    Portal moves to a price the operator tagged so), else the subscription's own (set at Checkout)."""
+    items = (state.get("items") or {}).get("data") or [{}]
+    candidates = [((items[0].get(key) or {}).get("metadata") or {}).get("lte_plan") for key in ("price", "plan")]
+    candidates.append((state.get("metadata") or {}).get("lte_plan"))
+    return next((plan for plan in candidates if plan in PAID_PLANS), plans.PRO)
 
 
 def _period_end(state: dict):

@@ -131,3 +131,9 @@ def test_handled_event_ids_are_forgotten_after_30_days(fake_stripe):
     ProcessedEvent.objects.filter(event_id="evt_old").update(processed_at=timezone.now() - dt.timedelta(days=31))
     assert stripe_events_prune.call_local() == 1
     assert list(ProcessedEvent.objects.values_list("event_id", flat=True)) == ["evt_new"]
+
+
+def test_a_plan_switched_in_the_portal_follows_the_new_prices_tag(row, alice):
+    switched = state("active", plan="pro") | {"items": {"data": [{"price": {"metadata": {"lte_plan": "leader"}}}]}}
+    subscription_apply(row, switched)
+    assert plans.plan_of(alice) == "leader"
