@@ -34,6 +34,10 @@ class WebhookRejected(Exception):
     """A webhook without a valid Stripe-Signature (or not a Stripe event at all)."""
 
 
+class WebhookRetryLater(Exception):
+    """Stripe could not be asked for the subscription's state: nothing was recorded, so Stripe's retry is handled."""
+
+
 def _locale(user: User) -> str:
     return STRIPE_LOCALES.get(user.language, "auto")
 
@@ -170,7 +174,11 @@ def webhook_handle(*, payload: bytes, signature: str) -> str:
     state = None
     subscription_id = _subscription_id(obj)
     if sub is not None and subscription_id:
-        state = stripe.subscription_retrieve(subscription_id)  # fetched outside the transaction
+        try:
+            state = stripe.subscription_retrieve(subscription_id)  # fetched outside the transaction
+        except stripe.StripeError as error:
+            logger.warning("webhook %s: Stripe did not answer for its subscription; Stripe will retry", event_id)
+            raise WebhookRetryLater("Stripe could not be reached; please retry.") from error
     try:
         with transaction.atomic():
             ProcessedEvent.objects.create(event_id=event_id, type=kind[:128])

@@ -201,3 +201,17 @@ def test_a_changed_email_reaches_the_stripe_customer(fake_stripe, stripe_client,
     with django_capture_on_commit_callbacks(execute=True):
         client.post(link.split("8000", 1)[1])
     assert stripe_client.v1.customers.retrieve(sub.customer_id).email == "alice.new@example.com"
+
+
+def test_an_event_that_cannot_be_checked_with_stripe_is_handled_on_stripes_retry(fake_stripe, stripe_client, settings,
+                                                                                  alice, alice_client, api):
+    sub = upgrade(alice_client)
+    subscription_id = pay(stripe_client, customer_id=sub.customer_id, currency="USD", amount=900, plan="pro")
+    completed = event("checkout.session.completed", {"object": "checkout.session", "customer": sub.customer_id,
+                                                     "subscription": subscription_id})
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # Stripe unreachable
+    assert deliver(completed).status_code == 503
+    assert not ProcessedEvent.objects.exists()
+    settings.STRIPE_API_BASE = fake_stripe
+    assert deliver(completed).status_code == 200  # Stripe's retry
+    assert api.get("/api/v1/me").json()["plan"] == "pro"
