@@ -139,6 +139,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "lte.vault",
     "lte.accounts",
+    "lte.billing",
     "lte.crm",
     "lte.teams",
     "lte.backups",

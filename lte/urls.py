@@ -16,6 +16,7 @@ urlpatterns = [
     path("signup", allauth_views.signup, name="account_signup"),
     path("login", allauth_views.login, name="account_login"),
     path("app/", include("lte.accounts.urls")),
+    path("app/", include("lte.billing.urls")),
     path("app/", include("lte.crm.urls")),
     path("app/", include("lte.teams.urls")),
     path("app/", include("lte.privacy.urls")),

@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.apps import apps
 from django.conf import settings
+from django.utils import timezone
 
 FREE = "free"
 PRO = "pro"
@@ -92,8 +94,21 @@ def minor_units(amount: Decimal, currency: str) -> int:
 
 
 def plan_of(user) -> str:
-    """The plan a user is on. Billing (lte/billing) owns where it comes from; until a subscription exists, free."""
-    return FREE
+    """The plan a user is on: their billing.Subscription's `plan` (written by lte.billing from Stripe's state),
+    until `plan_until` when a grace period runs; free without a subscription.
+
+    Read by name (apps.get_model), not imported: billing sits above accounts, and this keeps one row as the
+    truth (no copy of the plan in accounts, no accounts migration) while accounts knows only two field names."""
+    if user is None or not getattr(user, "pk", None):
+        return FREE
+    row = (apps.get_model("billing", "Subscription")._default_manager.filter(user_id=user.pk)
+           .values_list("plan", "plan_until").first())
+    if row is None:
+        return FREE
+    plan, until = row
+    if until is not None and until <= timezone.now():
+        return FREE
+    return plan if plan in PLANS else FREE
 
 
 def can_lead_teams(user) -> bool:

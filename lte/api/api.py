@@ -17,6 +17,7 @@ from ninja.openapi.schema import OpenAPISchema
 from lte.accounts.api import router as accounts_router
 from lte.accounts.auth import auth
 from lte.api import idempotency
+from lte.billing.api import router as billing_router
 from lte.crm.api import router as crm_router
 from lte.crm.api_calendar import router as calendar_router
 from lte.crm.api_imports import router as imports_router
@@ -108,6 +109,7 @@ api.add_router("", templates_router)
 api.add_router("", today_router)
 api.add_router("", privacy_router)
 api.add_router("", teams_router)
+api.add_router("", billing_router)
 
 
 @api.exception_handler(ObjectDoesNotExist)

@@ -33,3 +33,22 @@ def send_daily_digest(*, email: str, name: str, language: str, due: int, overdue
     """Counts only: the digest never names a contact or carries a note, a message or a follow-up's title."""
     _send("daily_digest", email, {"name": name, "due": due, "overdue": overdue, "birthdays": birthdays,
                                   "reorders": reorders}, language, timezone_name)
+
+
+# Billing (lte.billing): dates and links only, never a contact.
+def send_trial_ending(*, email: str, name: str, language: str, plan: str, trial_end,
+                      timezone_name: str = "UTC") -> None:
+    _send("trial_ending", email, {"name": name, "plan": plan.title(), "trial_end": trial_end}, language,
+          timezone_name)
+
+
+def send_payment_failed(*, email: str, name: str, language: str, grace_until, timezone_name: str = "UTC") -> None:
+    _send("payment_failed", email, {"name": name, "grace_until": grace_until}, language, timezone_name)
+
+
+def send_subscription_canceled(*, email: str, name: str, language: str) -> None:
+    _send("subscription_canceled", email, {"name": name}, language)
+
+
+def send_receipt_link(*, email: str, name: str, language: str, receipt_url: str) -> None:
+    _send("receipt", email, {"name": name, "receipt_url": receipt_url}, language)

@@ -90,6 +90,21 @@ def declare() -> None:
         correct=_("Settings → Sessions"), delete=_("log out any session in Settings → Sessions")))
     register("sessions.Session", Entry(_("Login sessions (the session cookie's server side)"), ACCOUNT,
                                        delete=_("ended at logout, expiry or deletion")))
+    # --- Billing (ids and status only: card data never reaches us) ---
+    register("billing.Subscription", Entry(
+        _("Billing: your plan, its status and Stripe's ids (never card data)"), ACCOUNT, user_field="user_id",
+        export_file="billing.csv",
+        columns=(("plan", lambda s: s.plan), ("status", lambda s: s.status), ("currency", lambda s: s.currency),
+                 ("current_period_end", lambda s: _date(s.current_period_end)),
+                 ("trial_end", lambda s: _date(s.trial_end)), ("grace_until", lambda s: _date(s.plan_until)),
+                 ("stripe_customer", lambda s: s.customer_id), ("stripe_subscription", lambda s: s.subscription_id),
+                 ("created_at", lambda s: _date(s.created_at)), ("updated_at", lambda s: _date(s.updated_at))),
+        correct=_("Settings → Billing → Manage billing (Stripe's portal)"),
+        delete=_("deleted with your account; the subscription is cancelled and the Stripe customer deleted")))
+    register("billing.ProcessedEvent", Entry(_("Stripe events already handled (event ids only, no account)"), NONE))
+    register("billing.StripeCustomerDeletion", Entry(
+        _("Stripe customers of deleted accounts (the id only), kept until Stripe confirms their deletion"), STAFF,
+        delete=_("forgotten as soon as Stripe confirms the customer is deleted")))
     # --- CRM ---
     register("crm.Contact", Entry(
         _("Contacts"), OWNED, user_field="owner_id", export_file="contacts.csv", order_by=("sort_name", "id"),

@@ -17,6 +17,7 @@ Every deletion goes the same way:
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -34,6 +35,8 @@ from huey.contrib.djhuey import db_periodic_task
 from lte.accounts.models import User
 from lte.accounts.services import mfa_code_valid
 from lte.backups.engine import register_accounts_remover
+from lte.billing.services import billing_forget_account
+from lte.billing.tasks import stripe_customer_deletion
 from lte.lib.emails import send_account_deleted
 from lte.lib.mail import purge_outbox_for
 from lte.privacy import registry
@@ -93,9 +96,19 @@ def account_delete(*, user: User) -> None:
 def _erase(users: Sequence[User]) -> int:
     """Steps 2 and 3: the rows in one transaction, then the sessions. Returns the rows deleted."""
     sessions = list(UserSession.objects.filter(user__in=users))
+    _stripe_customers_forget(users)
     deleted = accounts_rows_delete([user.pk for user in users])
     get_usersessions_adapter().end_sessions(sessions)
     return deleted
+
+
+def _stripe_customers_forget(users: Sequence[User]) -> None:
+    """Their Stripe customers (subscription cancelled, customer deleted) by a job that retries until Stripe
+    confirms: our own deletion never waits for Stripe. Only the customer id stays until then."""
+    for user in users:
+        pending_id = billing_forget_account(user)
+        if pending_id is not None:
+            transaction.on_commit(functools.partial(stripe_customer_deletion, pending_id))
 
 
 # --- The rows: one algorithm for every deletion -----------------------------------------------------------

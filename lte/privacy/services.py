@@ -7,7 +7,9 @@ from allauth.mfa.utils import is_mfa_enabled
 from allauth.usersessions.models import UserSession
 from django.utils.translation import gettext
 
+from lte.accounts import plans
 from lte.accounts.models import ApiToken, User
+from lte.billing.models import Subscription
 from lte.privacy import registry, usage
 from lte.privacy.documents import acknowledgements_of
 from lte.privacy.models import LoginRecord, StaffAccess, UsageEvent
@@ -53,8 +55,7 @@ def your_data(user: User) -> dict:
             "total": UsageEvent.objects.filter(user=user).count(),
             "recent": [{"at": _iso(e.at), "name": e.name} for e in UsageEvent.objects.filter(user=user)[:200]],
         },
-        "billing": {"status": "free plan", "stripe_customer": None,
-                    "card_data": "never stored by LeadTrackEngine (Stripe holds it)"},
+        "billing": _billing(user),
         "policy_acknowledgements": acknowledgements,
         "api_tokens": [{"name": t.name, "starts_with": t.hint, "created_at": _iso(t.created_at),
                         "last_used_at": _iso(t.last_used_at)} for t in ApiToken.objects.owned_by(user)],
@@ -69,6 +70,23 @@ def your_data(user: User) -> dict:
                            "you delete your account, its keys are destroyed at once, so no backup can be read for "
                            "it, and no restore brings it back."),
     }
+
+
+def _billing(user: User) -> dict:
+    """The plan and what we hold of Stripe's: ids, status, currency and dates; never card data."""
+    sub = Subscription.objects.filter(user=user).first()
+    plan = plans.plan_of(user)
+    held = {"plan": plan, "status": f"{plan} plan", "stripe_customer": None, "stripe_subscription": None,
+            "subscription_status": None, "currency": None, "current_period_end": None, "trial_end": None,
+            "grace_until": None, "card_data": "never stored by LeadTrackEngine (Stripe holds it)"}
+    if sub is not None:
+        held |= {"stripe_customer": sub.customer_id, "stripe_subscription": sub.subscription_id or None,
+                 "subscription_status": sub.status or None, "currency": sub.currency or None,
+                 "current_period_end": _iso(sub.current_period_end), "trial_end": _iso(sub.trial_end),
+                 "grace_until": _iso(sub.plan_until)}
+        if sub.status:
+            held["status"] = f"{plan} plan ({sub.status})"
+    return held
 
 
 def login_history_clear(*, user: User) -> int:

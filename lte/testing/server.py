@@ -99,6 +99,7 @@ class LteServer:
     cache_prefix: str = field(default_factory=lambda: f"lte-e2e-{secrets.token_hex(6)}")
     process: subprocess.Popen | None = None
     returncode: int | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)  # e.g. billing on, against a local fake Stripe
     _cleanups: list[Callable[[], None]] = field(default_factory=list)
 
     @property
@@ -138,6 +139,7 @@ class LteServer:
             LTE_DEBUG="0",  # what users run, not Django's debug pages
             PYTHONUNBUFFERED="1",
         )
+        env.update(self.extra_env)
         if self.database_url:
             env["DATABASE_URL"] = self.database_url
         if self.keystore_url:

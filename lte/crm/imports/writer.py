@@ -13,11 +13,12 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 from django.utils.translation import gettext
 
+from lte.accounts import plans
 from lte.crm.fields import FILLED_IN
 from lte.crm.imports.readers import RawRow, quote
 from lte.crm.imports.rows import Prepared, _Context, _validated, describe, prepare
 from lte.crm.models import Contact, ContactLookup, ImportJob, Note, Tag
-from lte.crm.services.contacts import ContactData, contact_create, contact_create_many, contact_update
+from lte.crm.services.contacts import ContactData, contact_create, contact_create_many, contact_update, contacts_room
 from lte.crm.services.duplicates import DUPLICATE_KINDS
 from lte.crm.services.normalise import UNSET, remembered
 from lte.crm.services.notes import note_create
@@ -343,6 +344,16 @@ class _Batch:
     def _create(self, new: list[Prepared]) -> None:
         if not new:
             return
+        room = contacts_room(self.owner)
+        if room is not None and len(new) > room:  # the plan's limit: stop adding, say so once per batch
+            held, new = new[room:], new[:room]
+            self.result.skipped += len(held)
+            self.error(held[0].number, f"the plan's limit of {plans.contact_limit(self.owner)} contacts is reached: "
+                       f"this row and {len(held) - 1} more new contacts of this batch were not added (rows updating "
+                       "contacts you have still were). Upgrade in Settings → Billing, then import the file again: "
+                       "the contacts already in are found again, not doubled.")
+            if not new:
+                return
         try:
             with transaction.atomic():
                 self._bulk_create(new)

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
+from lte.accounts import plans
 from lte.crm.birthdays import is_yearless, parse_birthday_text
 from lte.crm.fields import OPENS_DETAILS
 from lte.crm.models import NAME_MAX, Contact, ContactLookup, ContactToken, FollowUp, Note, Stage, StageChange, Tag
@@ -216,10 +217,32 @@ def packed_details(details: dict) -> dict | None:
     return {k: v for k, v in details.items() if v and (isinstance(v, str) or any(v))} or None
 
 
+class ContactLimitReached(ValidationError):
+    """The plan's contact limit is reached: adding is paused. Nothing is hidden or lost — seeing, exporting,
+    editing and deleting every contact go on as before."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(gettext(
+            "Your plan keeps up to %(limit)s contacts and you have reached that: adding new contacts is paused. "
+            "Everything you have stays yours to see, edit, export and delete. To add more, upgrade in "
+            "Settings → Billing.") % {"limit": limit}, code="contact_limit")
+
+
+def contacts_room(owner) -> int | None:
+    """How many more contacts the owner's plan lets them add (None: no limit, as always while billing is off)."""
+    limit = plans.contact_limit(owner)
+    if limit is None:
+        return None
+    return max(0, limit - Contact.objects.owned_by(owner).count())
+
+
 @transaction.atomic
 def contact_create(*, owner, data: ContactData | None = None, contact_id=None, **fields) -> Contact:
     """Creates a contact. Emails are validated, phones normalised to E.164 in the owner's country.
-    `contact_id`: the id to give it (the import derives ids so that a row imported twice is found again)."""
+    `contact_id`: the id to give it (the import derives ids so that a row imported twice is found again).
+    Raises ContactLimitReached when the plan's limit is reached (lte.accounts.plans.contact_limit)."""
+    if contacts_room(owner) == 0:
+        raise ContactLimitReached(plans.contact_limit(owner) or 0)
     data = data or ContactData(**fields)
     contact = Contact(owner=owner, **({"pk": contact_id} if contact_id is not None else {}))
     _emails, _phones, stage = _apply(contact, owner, data)

@@ -81,7 +81,7 @@ PUBLIC_WEB = {
     "staff/admin/login/", "staff/admin/logout/",  # the admin's login (a redirect to /login) and its logged-out page
 }
 PUBLIC_WEB_PREFIXES = ("static/",)
-PUBLIC_API = {("POST", "/auth/signup"), ("POST", "/auth/token")}
+PUBLIC_API = {("POST", "/auth/signup"), ("POST", "/auth/token"), ("POST", "/billing/webhook")}  # Stripe signs it
 LOGIN_URL = "/login"
 
 

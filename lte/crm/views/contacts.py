@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from lte.accounts import plans
 from lte.crm import queries
 from lte.crm.forms import ContactForm, FollowUpForm, MessageForm, NoteForm, OrderForm, QuickContactForm
 from lte.crm.models import Contact, FollowUp, Message, MessageTemplate, Note, Order, StageChange, Tag
@@ -65,7 +66,10 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     else:
         context |= {"sorts": SORTS, "stages": stages.stages_of(user),
                     "tags": Tag.objects.owned_by(user).values_list("name", flat=True),
-                    "filtered": bool(q or tag or stage), "section": "contacts"}
+                    "filtered": bool(q or tag or stage), "section": "contacts",
+                    "contact_limit": plans.contact_limit(user)}
+        if context["contact_limit"] is not None:  # the plan's limit, shown before it is reached
+            context["contact_total"] = Contact.objects.owned_by(user).count()
         response = render(request, "crm/contact_list.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
