@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from lte.accounts import plans
 
@@ -21,6 +22,11 @@ class Subscription(models.Model):
     customer_id = models.CharField(max_length=255, unique=True)
     subscription_id = models.CharField(max_length=255, blank=True, default="")
     status = models.CharField(max_length=32, blank=True, default="")  # Stripe's: trialing, active, past_due…
+    STATUS_LABELS = {  # Stripe's words, as the seller reads them
+        "trialing": _("Free trial"), "active": _("Active"), "past_due": _("Payment overdue"),
+        "canceled": _("Cancelled"), "unpaid": _("Unpaid"), "incomplete": _("Waiting for the first payment"),
+        "incomplete_expired": _("First payment not made"), "paused": _("Paused"),
+    }
     plan = models.CharField(max_length=16, choices=PLAN_CHOICES, default=plans.FREE)
     plan_until = models.DateTimeField(null=True, blank=True)
     currency = models.CharField(max_length=3, blank=True, default="")
@@ -32,6 +38,10 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.status or 'no subscription'}"
+
+    @property
+    def status_label(self) -> str:
+        return str(self.STATUS_LABELS.get(self.status, self.status))
 
 
 class ProcessedEvent(models.Model):
