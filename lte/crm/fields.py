@@ -61,48 +61,54 @@ class ContactField:
     least: int | None = None  # a number's bounds
     greatest: int | None = None
     label: str | Promise = ""  # on the contact form ("": the form shows it as part of another field)
-    words: str = ""  # in the import's report: "phone “12” could not be read"
+    words: str | Promise = ""  # in the import's report: "phone “12” could not be read" (in the owner's language)
     column: str = ""  # in contacts.csv
     labels: str = ""  # the contacts.csv column of its values' labels, one per value in their order
     given: bool = True  # set through ContactData (forms, API, import); False: LTE sets it
     filled_in: bool = False  # a merge or a re-import fills it in when the kept contact has none
 
     @property
-    def report_words(self) -> str:
+    def report_words(self) -> str | Promise:
         return self.words or self.name.replace("_", " ")
 
 
 FIELDS: tuple[ContactField, ...] = (
     ContactField("id", ID, PLAIN, column="id", given=False),
-    ContactField("first_name", TEXT, PLAIN, NAME_MAX, label=_("First name"), column="first_name", filled_in=True),
-    ContactField("last_name", TEXT, PLAIN, NAME_MAX, label=_("Last name"), column="last_name", filled_in=True),
-    ContactField("company", TEXT, PLAIN, NAME_MAX, label=_("Company"), column="company", filled_in=True),
-    ContactField("job_title", TEXT, DETAILS, NAME_MAX, label=_("Job title"), column="job_title", filled_in=True),
-    ContactField("emails", TEXTS, REACH, most=MAX_EMAILS, label=_("Email addresses"), words="email",
+    ContactField("first_name", TEXT, PLAIN, NAME_MAX, label=_("First name"), words=_("first name"),
+                 column="first_name", filled_in=True),
+    ContactField("last_name", TEXT, PLAIN, NAME_MAX, label=_("Last name"), words=_("last name"),
+                 column="last_name", filled_in=True),
+    ContactField("company", TEXT, PLAIN, NAME_MAX, label=_("Company"), words=_("company"),
+                 column="company", filled_in=True),
+    ContactField("job_title", TEXT, DETAILS, NAME_MAX, label=_("Job title"), words=_("job title"),
+                 column="job_title", filled_in=True),
+    ContactField("emails", TEXTS, REACH, most=MAX_EMAILS, label=_("Email addresses"), words=_("email"),
                  column="emails", labels="email_labels"),
-    ContactField("email_labels", TEXTS, DETAILS, most=MAX_EMAILS, words="email label"),
-    ContactField("phones", TEXTS, REACH, most=MAX_PHONES, label=_("Phone numbers"), words="phone",
+    ContactField("email_labels", TEXTS, DETAILS, most=MAX_EMAILS, words=_("email label")),
+    ContactField("phones", TEXTS, REACH, most=MAX_PHONES, label=_("Phone numbers"), words=_("phone"),
                  column="phones", labels="phone_labels"),
-    ContactField("phone_labels", TEXTS, DETAILS, most=MAX_PHONES, words="phone label"),
-    ContactField("address", TEXT, SEALED, MAX_ADDRESS, label=_("Address"), column="address",
+    ContactField("phone_labels", TEXTS, DETAILS, most=MAX_PHONES, words=_("phone label")),
+    ContactField("address", TEXT, SEALED, MAX_ADDRESS, label=_("Address"), words=_("address"), column="address",
                  labels="address_label"),  # the first of `addresses`
     ContactField("addresses", PAIRS, DETAILS, MAX_ADDRESS, MAX_ADDRESSES, label=_("Other addresses"),
-                 words="address", column="other_addresses"),  # (contacts.csv: those beyond the first, as JSON)
-    ContactField("urls", PAIRS, DETAILS, MAX_URL, MAX_URLS, label=_("Websites"), words="website", column="urls",
+                 words=_("address"), column="other_addresses"),  # (contacts.csv: those beyond the first, as JSON)
+    ContactField("urls", PAIRS, DETAILS, MAX_URL, MAX_URLS, label=_("Websites"), words=_("website"), column="urls",
                  labels="url_labels"),
-    ContactField("birthday", DATE, SEALED, label=_("Birthday"), column="birthday", filled_in=True),
-    ContactField("source", TEXT, PLAIN, SOURCE_MAX, label=_("Source"), column="source", filled_in=True),
-    ContactField("stage", CHOICE, RELATED, 40, label=_("Stage"), column="stage"),
-    ContactField("tags", TEXTS, RELATED, TAG_MAX, MAX_TAGS, label=_("Tags"), words="tag", column="tags"),
-    ContactField("customer_since", DATE, PLAIN, label=_("Customer since"), column="customer_since",
+    ContactField("birthday", DATE, SEALED, label=_("Birthday"), words=_("birthday"), column="birthday", filled_in=True),
+    ContactField("source", TEXT, PLAIN, SOURCE_MAX, label=_("Source"), words=_("source"),
+                 column="source", filled_in=True),
+    ContactField("stage", CHOICE, RELATED, 40, label=_("Stage"), words=_("stage"), column="stage"),
+    ContactField("tags", TEXTS, RELATED, TAG_MAX, MAX_TAGS, label=_("Tags"), words=_("tag"), column="tags"),
+    ContactField("customer_since", DATE, PLAIN, label=_("Customer since"), words=_("customer since"),
+                 column="customer_since",
                  filled_in=True),
     ContactField("reorder_every_days", NUMBER, PLAIN, least=1, greatest=MAX_REORDER_DAYS,
-                 label=_("Reorder every (days)"), words="reorder every (days)", column="reorder_every_days",
+                 label=_("Reorder every (days)"), words=_("reorder every (days)"), column="reorder_every_days",
                  filled_in=True),
     ContactField("stay_in_touch_days", NUMBER, PLAIN, least=1, greatest=MAX_TOUCH_DAYS,
-                 label=_("Stay in touch every (days)"), words="stay in touch every (days)", column="stay_in_touch_days",
-                 filled_in=True),
-    ContactField("social", MAP, SEALED, label=_("Social profiles"), words="social profile", column="social",
+                 label=_("Stay in touch every (days)"), words=_("stay in touch every (days)"),
+                 column="stay_in_touch_days", filled_in=True),
+    ContactField("social", MAP, SEALED, label=_("Social profiles"), words=_("social profile"), column="social",
                  filled_in=True),
     ContactField("last_contacted_at", MOMENT, PLAIN, column="last_contacted_at", given=False),
     ContactField("created_at", MOMENT, PLAIN, column="created_at", given=False),

@@ -194,7 +194,7 @@ def _cap_active(owner) -> None:
     # A web upload waiting for its column mapping is dropped when a newer file comes in.
     for job in ImportJob.objects.owned_by(owner).filter(status=ImportJob.Status.QUEUED):
         if awaiting_mapping(job):
-            import_fail(job.pk, "Replaced by a newer upload.")
+            import_fail(job.pk, gettext("Replaced by a newer upload."))
     if ImportJob.objects.owned_by(owner).filter(status__in=ACTIVE).count() >= limits.MAX_ACTIVE_JOBS:
         raise ImportBusy("Several imports are still running: wait for one to finish, then try again.")
 
@@ -294,7 +294,7 @@ def import_cancel(*, owner, job_id) -> ImportJob:
     """Stops an unfinished import (rows already imported stay) and deletes its file."""
     job = _owned(owner, job_id)
     if job.status in ACTIVE:
-        import_fail(job.pk, "Stopped by you; the rows imported before that are kept.")
+        import_fail(job.pk, gettext("Stopped by you; the rows imported before that are kept."))
     return ImportJob.objects.get(pk=job.pk)  # re-read: refresh_from_db() would open file_key
 
 
@@ -363,7 +363,7 @@ def import_housekeeping(*, now: datetime | None = None) -> list:
             import_fail(job.pk, "The column mapping was never chosen; upload the file again.")
     for job_id in ImportJob.objects.filter(status__in=ACTIVE, created_at__lt=now - timedelta(hours=12)) \
             .values_list("pk", flat=True):
-        import_fail(job_id, "The import took too long and was stopped; the rows imported so far are kept.")
+        import_fail(job_id, gettext("The import took too long and was stopped; the rows imported so far are kept."))
     stalled = []
     for job in ImportJob.objects.filter(status__in=ACTIVE, created_at__lt=now - timedelta(minutes=10)):
         if awaiting_mapping(job):

@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from lte.crm.birthdays import YEARLESS, yearless
 from lte.crm.fields import FIELDS
@@ -53,7 +54,8 @@ def parse_birthday(value: str, *, country: str = "") -> tuple[date | None, str |
     value = value.strip()
     if not value:
         return None, None
-    bad = ValidationError({"birthday": f"{quote(value)} is not a date we understand (use YYYY-MM-DD)."})
+    bad = ValidationError({"birthday": gettext("%(value)s is not a date we understand (use YYYY-MM-DD).")
+                           % {"value": quote(value)}})
     try:
         if m := _ISO_DATE.match(value):
             year, month, day = (int(g) for g in m.groups())
@@ -75,7 +77,12 @@ def parse_birthday(value: str, *, country: str = "") -> tuple[date | None, str |
 
 
 # What each field is called in the report ("phone “12” could not be read", "first name is longer…").
-FIELD_WORDS = {**{f.name: f.report_words for f in FIELDS if f.given}, "notes": "note", "body": "note"}
+FIELD_WORDS = {**{f.name: f.report_words for f in FIELDS if f.given}, "notes": _("note"), "body": _("note")}
+
+
+def word(name: str) -> str:
+    """A field's word for the report, in the active language (the owner's, while an import runs)."""
+    return str(FIELD_WORDS.get(name, name.replace("_", " ")))
 
 
 def describe(exc: ValidationError) -> str:
@@ -83,7 +90,7 @@ def describe(exc: ValidationError) -> str:
     parts = []
     items = exc.message_dict.items() if hasattr(exc, "error_dict") else [("", exc.messages)]
     for name, messages in items:
-        label = FIELD_WORDS.get(name, name.replace("_", " "))
+        label = word(name)
         for message in messages:
             message = str(message)
             parts.append(f"{label} {message}" if label and message[:1].islower() else message)
@@ -150,8 +157,9 @@ def clean_tags(names: Iterable[str]) -> list[str]:
     return cleaned
 
 
-IMPORT_NOTE = "From the import: {what} {value} could not be read."
-EXTRA_NOTE = "Also on the card when it was imported:"
+# Written into the contact's note in the owner's language (the import runs in it).
+IMPORT_NOTE = _("From the import: {what} {value} could not be read.")
+EXTRA_NOTE = _("Also on the card when it was imported:")
 
 
 def prepare(ctx: _Context, row: RawRow) -> Prepared:
@@ -169,7 +177,7 @@ def prepare(ctx: _Context, row: RawRow) -> Prepared:
             try:
                 values.append(clean(value))
             except ValidationError:
-                rejected.append((FIELD_WORDS[kind], value))
+                rejected.append((word(kind), value))
                 continue
             labels.append(label)
         return values, labels
@@ -178,7 +186,7 @@ def prepare(ctx: _Context, row: RawRow) -> Prepared:
     phones, phone_labels = kept("phones", f["phones"], lambda v: normalise_phone(v, region=region))
     for kind, values, labels, most in (("emails", emails, email_labels, MAX_EMAILS),
                                        ("phones", phones, phone_labels, MAX_PHONES)):
-        rejected += [(FIELD_WORDS[kind], v) for v in values[most:]]  # more than a contact holds: kept in its note
+        rejected += [(word(kind), v) for v in values[most:]]  # more than a contact holds: kept in its note
         del values[most:], labels[most:]
     urls, url_labels = kept("urls", f["urls"], clean_url)
     birthday = UNSET
@@ -186,7 +194,7 @@ def prepare(ctx: _Context, row: RawRow) -> Prepared:
         try:
             birthday = parse_birthday(f["birthday"], country=ctx.owner.country or "")[0] or UNSET
         except ValidationError:
-            rejected.append(("birthday", f["birthday"]))
+            rejected.append((word("birthday"), f["birthday"]))
     extras: dict[str, Any] = {}
     for name in ("customer_since", "reorder_every_days", "stay_in_touch_days", "social"):
         if f.get(name):
@@ -194,7 +202,7 @@ def prepare(ctx: _Context, row: RawRow) -> Prepared:
                 extras |= _export_extras({name: f[name]})
             except ValidationError:
                 given = f[name]
-                rejected.append((FIELD_WORDS[name], " | ".join(given) if isinstance(given, list) else given))
+                rejected.append((word(name), " | ".join(given) if isinstance(given, list) else given))
     data = ContactData(
         first_name=f["first_name"] or UNSET, last_name=f["last_name"] or UNSET, company=f["company"] or UNSET,
         job_title=f["job_title"] or UNSET, emails=emails or UNSET, email_labels=email_labels if emails else UNSET,
@@ -206,7 +214,7 @@ def prepare(ctx: _Context, row: RawRow) -> Prepared:
     )
     notes = list(f["notes"])
     if f["extra"]:
-        notes.append("\n".join([EXTRA_NOTE, *(f"{label}: {value}" for label, value in f["extra"])]))
+        notes.append("\n".join([str(EXTRA_NOTE), *(f"{label}: {value}" for label, value in f["extra"])]))
     prepared = _validated(ctx, row.number, data, notes, list(row.warnings), list(dict.fromkeys(rejected)))
     prepared.source_id = f.get("id") or ""
     prepared.times = _times(f)
@@ -275,7 +283,7 @@ def _validated(ctx: _Context, number: int, data: ContactData, notes: list[str], 
                 if not known:
                     raise ValidationError(describe(exc)) from None
                 for name in known:
-                    rejected.append((FIELD_WORDS.get(name, name.replace("_", " ")), _as_text(getattr(data, name))))
+                    rejected.append((word(name), _as_text(getattr(data, name))))
                     setattr(data, name, UNSET)
                     if name in ("emails", "phones"):
                         setattr(data, f"{name[:-1]}_labels", UNSET)
@@ -284,7 +292,7 @@ def _validated(ctx: _Context, number: int, data: ContactData, notes: list[str], 
     try:
         stage = ctx.stage(stage_slug if stage_slug is not UNSET else "new-lead")
     except ValidationError:
-        rejected.append(("stage", str(stage_slug)))
+        rejected.append((word("stage"), str(stage_slug)))
         stage = ctx.stage("new-lead")
         data.stage = UNSET
     tags = []
@@ -292,15 +300,15 @@ def _validated(ctx: _Context, number: int, data: ContactData, notes: list[str], 
         try:
             tags += clean_tags([name])
         except ValidationError:
-            rejected.append(("tag", name))
+            rejected.append((word("tags"), name))
     tags = unique(tags, key=str.casefold)
     if len(tags) > MAX_TAGS:
-        rejected += [("tag", t) for t in tags[MAX_TAGS:]]
+        rejected += [(word("tags"), t) for t in tags[MAX_TAGS:]]
         tags = tags[:MAX_TAGS]
     if tag_names is not UNSET:
         data.tags = tags
     bodies = [b.replace("\x00", "").strip() for b in notes if b and b.strip()]
-    bodies += [IMPORT_NOTE.format(what=what, value=quote(value, cut=False)) for what, value in rejected]
+    bodies += [str(IMPORT_NOTE).format(what=what, value=quote(value, cut=False)) for what, value in rejected]
     cleaned_notes = unique(part for body in bodies for part in _pieces(body))
     if not (contact.first_name or contact.last_name or contact.company or contact.emails or contact.phones
             or contact.address or contact.birthday or cleaned_notes or tags or contact.urls):

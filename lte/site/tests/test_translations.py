@@ -32,9 +32,7 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w+\}")
 SPLIT = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w+\}|<[^>]*>|\n")
 # Pages that aren't ours to word (Django's admin, with Django's own translations), nor pages at all.
 SKIPPED_PREFIXES = ("static/", "staff/admin/", "api/", "healthz", "accounts/logout/")
-# The pricing page's plan table is being rebuilt from lte/accounts/plans.py with per-currency prices (issue 11,
-# parts 3-5, another branch): it joins the sweep when that lands.
-PENDING = {"pricing"}
+PENDING: set[str] = set()  # a page that is not in the sweep yet (none: every page is)
 
 
 @cache
