@@ -184,7 +184,8 @@ class ContactLookup(Owned):
 
 
 class Note(Owned):
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="notes")
+    # No index of its own: (contact, created_at) below serves every look-up by contact.
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="notes", db_index=False)
     body = EncryptedField()
     created_at = models.DateTimeField(default=now, editable=False)
     updated_at = models.DateTimeField(default=now)
@@ -213,7 +214,8 @@ class Message(Owned):
         OUT = "out", "Sent"
         IN = "in", "Received"
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="messages")
+    # No index of its own: (contact, sent_at) below serves every look-up by contact.
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="messages", db_index=False)
     channel = models.CharField(max_length=10, choices=Channel.choices)
     direction = models.CharField(max_length=3, choices=Direction.choices, default=Direction.OUT)
     body = EncryptedField(blank=True)
@@ -235,7 +237,8 @@ class FollowUp(Owned):
         FOLLOW_UP = "follow_up", "Follow-up"
         REORDER = "reorder", "Reorder"
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="followups")
+    # No index of its own: (contact, due_at) below serves every look-up by contact.
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="followups", db_index=False)
     title = EncryptedField()
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.FOLLOW_UP)
     due_at = models.DateTimeField()
@@ -254,7 +257,8 @@ class FollowUp(Owned):
 class StageChange(Owned):
     """A contact moved along the pipeline (for the timeline). Stage names are copied: stages get renamed."""
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="stage_changes")
+    # No index of its own: (contact, at) below serves every look-up by contact.
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="stage_changes", db_index=False)
     from_name = models.CharField(max_length=40, blank=True, default="")
     to_name = models.CharField(max_length=40)
     at = models.DateTimeField(default=now)
