@@ -12,6 +12,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -150,6 +151,7 @@ class Plain:
 
         settings = connection.settings_dict
         self.vendor = connection.vendor
+        self.con: Any
         if self.vendor == "sqlite":
             import sqlite3
 
@@ -191,6 +193,13 @@ def ratio_row(name: str, ours: dict[str, float], floor: dict[str, float], goal: 
             f"{ours['median_ms'] / max(floor['median_ms'], 1e-6):.0f}× | {goal} |")
     print(line, flush=True)
     return line
+
+
+def command(script: str) -> str:
+    """The command line that made a report: the BENCH_ variables set, then the script."""
+    env = " ".join(f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("BENCH_") and "URL" not in k)
+    urls = " ".join(f"{k}=…" for k in sorted(os.environ) if k.startswith("BENCH_") and "URL" in k)
+    return " ".join(x for x in (urls, env, f".venv/bin/python {script}") if x)
 
 
 def load_average() -> str:

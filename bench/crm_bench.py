@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import Plain, load_average, machine, ratio_row, seed_account, setup_instance, timed
+from bench.common import Plain, command, load_average, machine, ratio_row, seed_account, setup_instance, timed
 
 CONTACTS = int(os.environ.get("BENCH_CONTACTS", "100000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "100"))
@@ -74,12 +74,21 @@ def main() -> None:
     after = plain.rows("SELECT sort_name, id FROM crm_contact WHERE owner_id = %s ORDER BY sort_name, id "
                        "LIMIT 1 OFFSET %s", owner, deep * 50 - 1)[0]
     words = "SELECT contact_id FROM crm_contacttoken WHERE owner_id = %s AND token >= %s AND token < %s"
+    # From the index side: SQLite's CROSS JOIN keeps that order (without it, and without statistics, SQLite
+    # walks the owner's whole list and probes the matches); PostgreSQL's planner picks it by itself.
+    cross = "CROSS JOIN" if plain.vendor == "sqlite" else "JOIN"
+    stage_of = "LEFT JOIN crm_stage s ON s.id = c.stage_id"
 
     def name_search(*terms):
+        """Two plain ways to the same page, the faster one counts: the list walked in order probing the matches
+        (fast when they are many and spread), or the matches sorted from the index side."""
         matching = " INTERSECT ".join([words] * len(terms))
         params = [p for t in terms for p in (owner, t, t + end)]
-        return ((f"SELECT count(*) FROM ({matching}) m", *params),
-                (f"{listed} AND c.id IN ({matching}) ORDER BY c.sort_name, c.id LIMIT 21", owner, *params))
+        counted = (f"SELECT count(*) FROM ({matching}) m", *params)
+        return [(counted, (f"{listed} AND c.id IN ({matching}) ORDER BY c.sort_name, c.id LIMIT 21", owner,
+                           *params)),
+                (counted, (f"SELECT {cols} FROM ({matching}) m {cross} crm_contact c {stage_of} "
+                           "WHERE c.id = m.contact_id ORDER BY c.sort_name, c.id LIMIT 21", *params))]
 
     from lte.crm.services.index import phone_digest
 
@@ -107,8 +116,8 @@ def main() -> None:
         ("API search, two words 'zoe mull'", get(api, "/api/v1/contacts?q=zoe+mull&limit=20"),
          name_search("zoe", "mull"), "≤ 10 ms"),
         (f"API exact phone search '{local_phone}'", get(api, f"/api/v1/contacts?q={local_phone}"),
-         ((f"{listed} AND c.id IN (SELECT contact_id FROM crm_contactlookup WHERE owner_id = %s AND kind = 'phone' "
-           "AND digest = %s)", owner, owner, digest),), "≤ 10 ms"),
+         ((f"SELECT {cols} FROM crm_contactlookup l {cross} crm_contact c {stage_of} WHERE l.owner_id = %s "
+           "AND l.kind = 'phone' AND l.digest = %s AND c.id = l.contact_id", owner, digest),), "≤ 10 ms"),
         ("API contact detail", get(api, f"/api/v1/contacts/{detail.pk}"), (contact,), ""),
         ("API notes of a contact (20)", get(api, f"/api/v1/contacts/{detail.pk}/notes"), (notes,), ""),
     ]
@@ -124,11 +133,12 @@ def main() -> None:
         ]
     except NoReverseMatch:
         print("  (web pages not available: skipped)")
-    print(f"\n`{' '.join(f'{k}={v}' for k, v in os.environ.items() if k.startswith('BENCH_'))} "
-          f"{sys.executable.split('/')[-1]} bench/crm_bench.py` — {CONTACTS:,} contacts, {RUNS} runs each\n")
+    print(f"\n`{command('bench/crm_bench.py')}` — {CONTACTS:,} contacts, {RUNS} runs each\n")
     print("| request | median | p95 | plain SQL, same queries | ratio | goal |\n|---|---|---|---|---|---|")
     for name, call, statements, goal in cases:
-        ratio_row(name, timed(call, runs=RUNS), timed(plain.run(*statements), runs=RUNS), goal)
+        ways = statements if isinstance(statements, list) else [statements]
+        floor = min((timed(plain.run(*way), runs=RUNS) for way in ways), key=lambda t: t["median_ms"])
+        ratio_row(name, timed(call, runs=RUNS), floor, goal)
     print(f"load average after: {load_average()}")
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import Plain, child_peak_rss_mb, load_average, machine, seed_account, setup_instance
+from bench.common import Plain, child_peak_rss_mb, command, load_average, machine, seed_account, setup_instance
 
 CONTACTS = int(os.environ.get("BENCH_CONTACTS", "100000"))
 
@@ -53,9 +53,8 @@ def main() -> None:
     account_delete_confirmed(request, user=user, password="bench-password-1")
     deleted = time.perf_counter() - start
     assert not Contact.objects.filter(owner_id=user.pk).exists()
-    print(f"\n`{' '.join(f'{k}={v}' for k, v in os.environ.items() if k.startswith('BENCH_'))} "
-          f"python bench/rights_bench.py` — {CONTACTS:,} contacts, {3 * CONTACTS:,} notes, {len(ids):,} messages, "
-          f"database {plain.vendor}\n")
+    print(f"\n`{command('bench/rights_bench.py')}` — {CONTACTS:,} contacts, {3 * CONTACTS:,} notes, "
+          f"{len(ids):,} messages, database {plain.vendor}\n")
     print("| operation | LTE | plain SQL, same rows | ratio | goal |\n|---|---|---|---|---|")
     print(f"| export ZIP ({size / 1e6:.1f} MB), all of it | {total:.1f} s | {floor_export:.1f} s "
           f"(no decryption) | {total / floor_export:.1f}× | ≤ 10 s |")
