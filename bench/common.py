@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import platform
 import random
@@ -27,7 +28,8 @@ def setup_instance() -> None:
             sys.path.insert(0, str(ROOT))
             from lte.testing.server import create_postgres_database, with_database
 
-            os.environ[var], _drop = create_postgres_database(with_database(url, "postgres"))
+            os.environ[var], drop = create_postgres_database(with_database(url, "postgres"))
+            atexit.register(_dropped, drop)  # a run's database goes with it (each holds a 100k-contact account)
         else:
             os.environ.pop(var, None)
     import django
@@ -37,6 +39,13 @@ def setup_instance() -> None:
 
     call_command("migrate", verbosity=0)
     call_command("migrate", database="keystore", verbosity=0)
+
+
+def _dropped(drop: Callable[[], None]) -> None:
+    from django.db import connections
+
+    connections.close_all()
+    drop()
 
 
 def machine() -> str:
