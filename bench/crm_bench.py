@@ -75,8 +75,8 @@ def main() -> None:
                        "LIMIT 1 OFFSET %s", owner, deep * 50 - 1)[0]
     words = "SELECT contact_id FROM crm_contacttoken WHERE owner_id = %s AND token >= %s AND token < %s"
     # From the index side: SQLite's CROSS JOIN keeps that order (without it, and without statistics, SQLite
-    # walks the owner's whole list and probes the matches); PostgreSQL's planner picks it by itself.
-    cross = "CROSS JOIN" if plain.vendor == "sqlite" else "JOIN"
+    # walks the owner's whole list and probes the matches); PostgreSQL's planner orders it by itself.
+    cross = "CROSS JOIN"
     stage_of = "LEFT JOIN crm_stage s ON s.id = c.stage_id"
 
     def name_search(*terms):
