@@ -270,6 +270,7 @@ def page(owner, *, q: str = "", tag: str = "", stage: str = "", sort: str = "nam
          offset: int = 0, cursor: str | None = None, with_count: bool = True) -> Page:
     if sort not in SORTS:
         raise ValidationError({"sort": f"is one of {', '.join(SORTS)}."})
+    after = _decode_cursor(cursor, sort) if cursor else None  # a bad cursor is refused whatever the search finds
     counted = _counted(owner, name_terms(q)) if "\x00" not in f"{tag}{stage}" else []
     terms = [term for _, term in counted]
     order = SORTS[sort]
@@ -295,9 +296,9 @@ def page(owner, *, q: str = "", tag: str = "", stage: str = "", sort: str = "nam
         rows = walked
     elif first_pages:
         rows = _collect(owner, terms, tag=tag, stage=stage, sort=sort, offset=offset, limit=limit)
-    elif cursor:
+    elif after is not None:
         query = contacts(owner, q=q, tag=tag, stage=stage).select_related("stage").order_by(*ordering)
-        value, pk = _decode_cursor(cursor, sort)
+        value, pk = after
         field = order[0].lstrip("-")
         descending = order[0].startswith("-")
         if value is None:  # past the rows with a value, among the nulls (which sort last descending)
