@@ -5,10 +5,10 @@ Every deletion goes the same way:
 1. a tombstone in the key store first (account id and time), so a crash half-way is finished by
    `enforce_tombstones` and no restore brings the account back;
 2. every row (`accounts_rows_delete`): the registry's owned and derived tables with one set-based DELETE
-   each, in a transaction of its own, every table before the tables it points to (nothing is collected in
-   Python, so it stays fast at 100,000 contacts), then the account itself and its few account rows through the
-   ORM, which follows every relation left, in a last transaction; a crash between two of them leaves the
-   tombstone, so the account is closed and `enforce_tombstones` finishes it;
+   each, every table before the tables it points to (nothing is collected in Python, so it stays fast at
+   100,000 contacts), then the account itself and its few account rows through the ORM, which follows every
+   relation left; on SQLite each in a transaction of its own (all in one on PostgreSQL): a crash between two
+   of them leaves the tombstone, so the account is closed and `enforce_tombstones` finishes it;
 3. the account's sessions end;
 4. its keys leave the live key store, after which no backup of its data can be read;
 5. on SQLite, once committed, both write-ahead logs are checkpointed and emptied: secure_delete (on every
@@ -113,15 +113,19 @@ def accounts_rows_delete(owner_ids: Iterable[uuid.UUID | str], *, using: str = D
 
     The registry's owned and derived tables (the big ones) get one plain `DELETE … WHERE owner IN (…)` each,
     in `registry.deletion_order` (each table before the tables it points to), written here in SQL because
-    Django's public `QuerySet.delete()` would first load every row of a table that others point to; each table
-    in its own transaction, so no transaction holds a whole big account (the write-ahead log stays small). The
+    Django's public `QuerySet.delete()` would first load every row of a table that others point to; on SQLite
+    each table in its own transaction, so no transaction holds a whole big account (the write-ahead log stays
+    small); on PostgreSQL all in one. The
     account's own rows are then few: `User.delete()` follows each relation left (sessions list, addresses,
     two-factor, logins…), in a last transaction. Inside a caller's transaction all of it is that one.
-    Works the same on SQLite and PostgreSQL.
+    The same statements on SQLite and PostgreSQL.
     """
     wanted = [uuid.UUID(str(owner_id)) for owner_id in owner_ids]
     total = 0
-    with _big_cache(connections[using]):
+    # PostgreSQL: one transaction after all (its DELETEs only mark rows, and each commit waits for its flush to
+    # disk); the tables' own transactions become savepoints inside it.
+    whole = transaction.atomic(using=using) if connections[using].vendor != "sqlite" else contextlib.nullcontext()
+    with whole, _big_cache(connections[using]):
         for start in range(0, len(wanted), BATCH):
             present = list(User._base_manager.using(using).filter(pk__in=wanted[start:start + BATCH])
                            .values_list("pk", flat=True))
