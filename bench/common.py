@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import platform
 import random
@@ -12,6 +13,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,7 +28,8 @@ def setup_instance() -> None:
             sys.path.insert(0, str(ROOT))
             from lte.testing.server import create_postgres_database, with_database
 
-            os.environ[var], _drop = create_postgres_database(with_database(url, "postgres"))
+            os.environ[var], drop = create_postgres_database(with_database(url, "postgres"))
+            atexit.register(_dropped, drop)  # a run's database goes with it (each holds a 100k-contact account)
         else:
             os.environ.pop(var, None)
     import django
@@ -36,6 +39,13 @@ def setup_instance() -> None:
 
     call_command("migrate", verbosity=0)
     call_command("migrate", database="keystore", verbosity=0)
+
+
+def _dropped(drop: Callable[[], None]) -> None:
+    from django.db import connections
+
+    connections.close_all()
+    drop()
 
 
 def machine() -> str:
@@ -136,3 +146,73 @@ def child_peak_rss_mb(args: list[str]) -> tuple[float, float]:
     if result.returncode != 0:
         raise RuntimeError(result.stderr[-2000:])
     return seconds, int(result.stderr.strip().splitlines()[-1]) / 1024
+
+
+# --- The floor: the same operation in plain sqlite3 / psycopg on the same data, in the same run ----------------
+
+
+class Plain:
+    """A plain DB-API connection to the benchmark's own database (no Django, no ORM, no decryption): what the
+    database itself takes for an operation's queries, the floor each figure is compared with."""
+
+    def __init__(self) -> None:
+        from django.db import connection
+
+        settings = connection.settings_dict
+        self.vendor = connection.vendor
+        self.con: Any
+        if self.vendor == "sqlite":
+            import sqlite3
+
+            self.con = sqlite3.connect(settings["NAME"], isolation_level=None)
+            for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "secure_delete=ON", "foreign_keys=ON",
+                           "busy_timeout=5000"):
+                self.con.execute("PRAGMA " + pragma)
+        else:
+            import psycopg
+
+            self.con = psycopg.connect(host=settings["HOST"] or None, port=settings["PORT"] or None,
+                                       user=settings["USER"] or None, password=settings["PASSWORD"] or None,
+                                       dbname=settings["NAME"], autocommit=True)
+
+    def key(self, value):
+        """A UUID as this database's column holds it."""
+        return value.hex if self.vendor == "sqlite" else value
+
+    def rows(self, sql: str, *params) -> list:
+        if self.vendor == "sqlite":
+            sql = sql.replace("%s", "?")
+        cursor = self.con.cursor()
+        cursor.execute(sql, params)
+        rows = cursor.fetchall() if cursor.description else []
+        cursor.close()
+        return rows
+
+    def run(self, *statements: tuple) -> Callable[[], None]:
+        """A callable running these (sql, *params) statements and reading all their rows."""
+        def call() -> None:
+            for sql, *params in statements:
+                self.rows(sql, *params)
+        return call
+
+
+def ratio_row(name: str, ours: dict[str, float], floor: dict[str, float], goal: str = "") -> str:
+    """One line of the report (markdown): our median and p95, the plain database's median, the ratio."""
+    line = (f"| {name} | {ours['median_ms']:.2f} ms | {ours['p95_ms']:.2f} ms | {floor['median_ms']:.3f} ms | "
+            f"{ours['median_ms'] / max(floor['median_ms'], 1e-6):.0f}× | {goal} |")
+    print(line, flush=True)
+    return line
+
+
+def command(script: str) -> str:
+    """The command line that made a report: the BENCH_ variables set, then the script."""
+    env = " ".join(f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("BENCH_") and "URL" not in k)
+    urls = " ".join(f"{k}=…" for k in sorted(os.environ) if k.startswith("BENCH_") and "URL" in k)
+    return " ".join(x for x in (urls, env, f".venv/bin/python {script}") if x)
+
+
+def load_average() -> str:
+    try:
+        return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "?"

@@ -153,11 +153,17 @@ class ContactToken(Owned):
     """Each folded word of a contact's name, for search-as-you-type by word prefix through an index."""
 
     owner = owner_without_own_index()
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="tokens")
+    # (contact, token) below serves every lookup by contact (its cascade, a re-index, the search's EXISTS).
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="tokens", db_index=False)
     token = models.CharField(max_length=NAME_MAX)
 
     class Meta:
-        indexes = [models.Index(fields=["owner", "token"], name="crm_token_owner_token")]
+        indexes = [
+            # Covering for search: a prefix range gives its contacts (count, DISTINCT) without reading a row.
+            models.Index(fields=["owner", "token", "contact"], name="crm_token_owner_token_contact"),
+            # "does this contact have a word starting with …": the other words of a multi-word search.
+            models.Index(fields=["contact", "token"], name="crm_token_contact_token"),
+        ]
 
     def __str__(self) -> str:
         return f"ContactToken {self.pk}"
@@ -182,7 +188,8 @@ class ContactLookup(Owned):
 
 
 class Note(Owned):
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="notes")
+    # No index of its own: (contact, created_at) below serves every look-up by contact.
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="notes", db_index=False)
     body = EncryptedField()
     created_at = models.DateTimeField(default=now, editable=False)
     updated_at = models.DateTimeField(default=now)
@@ -211,7 +218,8 @@ class Message(Owned):
         OUT = "out", "Sent"
         IN = "in", "Received"
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="messages")
+    # No index of its own: (contact, sent_at) below serves every look-up by contact.
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="messages", db_index=False)
     channel = models.CharField(max_length=10, choices=Channel.choices)
     direction = models.CharField(max_length=3, choices=Direction.choices, default=Direction.OUT)
     body = EncryptedField(blank=True)
@@ -234,7 +242,8 @@ class FollowUp(Owned):
         REORDER = "reorder", "Reorder"
         TOUCH = "touch", "Stay in touch"  # the contact's stay-in-touch interval passed without a logged message
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="followups")
+    # No index of its own: (contact, due_at) below serves every look-up by contact.
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="followups", db_index=False)
     title = EncryptedField()
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.FOLLOW_UP)
     due_at = models.DateTimeField()
@@ -275,7 +284,8 @@ class Order(Owned):
 class StageChange(Owned):
     """A contact moved along the pipeline (for the timeline). Stage names are copied: stages get renamed."""
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="stage_changes")
+    # No index of its own: (contact, at) below serves every look-up by contact.
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="stage_changes", db_index=False)
     from_name = models.CharField(max_length=40, blank=True, default="")
     to_name = models.CharField(max_length=40)
     at = models.DateTimeField(default=now)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from lte.crm.models import Contact, ContactLookup, ContactToken, FollowUp, Stage
 from lte.crm.services.index import (
@@ -48,6 +48,13 @@ TOKEN_END = "\U0010ffff"
 # about 10 in 100,000 contacts with random numbers. Past this many, the rest are not looked at.
 MAX_TAIL_CANDIDATES = 2000
 MAX_LISTED = 5000  # matching ids handed to the database as a list; past this, they stay a subquery
+# A name search's first page first walks this many contacts in list order, keeping those that match (each an
+# EXISTS on the (contact, token) index): a common prefix ("ga") fills its page long before. When it does not
+# (a rare name, or matches all at the end of the list), the matches are collected from the token index instead.
+WALK_BUDGET = 2000
+WALKED_SORTS = {"name": "sort_name", "created": "created_at", "-created": "created_at"}
+WALK_FROM = 1000  # matches from which the walk is tried: fewer are collected at once
+FEW = 1000  # a search whose rarest term starts at most this many words reads all its matches at once
 
 
 @dataclass
@@ -71,17 +78,58 @@ def _phone_digests(owner, q: str) -> list[str]:
     return digests
 
 
-def _named(owner, terms: list[str]) -> QuerySet:
+def _named(owner, terms: list[str], *, ordered: bool = False) -> QuerySet:
     """Ids of the contacts with, for every term (one at least), a word of the name starting with it."""
-    first, *rest = terms
-    ids = _words(owner, first).values("contact_id")
+    return _matching_words(owner, terms, ordered=ordered).values("contact_id")
+
+
+def _rarest_first(owner, terms: list[str]) -> list[str]:
+    return [term for _, term in _counted(owner, terms)] if len(terms) > 1 else terms
+
+
+def _counted(owner, terms: list[str]) -> list[tuple[int, str]]:
+    """Each term with its number of words in the token index (an index-only count, a fraction of a
+    millisecond: a contact with two words starting with it counts twice), the rarest first."""
+    return sorted((_words(owner, term).count(), term) for term in terms)
+
+
+def _matching_words(owner, terms: list[str], *, ordered: bool = False) -> QuerySet[ContactToken]:
+    """The tokens of the rarest term whose contact has a word starting with each other term: a range of the
+    covering (owner, token, contact) index, and an EXISTS on (contact, token) per other term, so the work
+    follows the rarest term's matches, not the sum of every term's (`ordered`: the terms are rarest first)."""
+    first, *rest = terms if ordered else _rarest_first(owner, terms)
+    words = _words(owner, first)
     for term in rest:
-        ids = _words(owner, term).filter(contact_id__in=ids).values("contact_id")
-    return ids
+        words = words.filter(_has_word(OuterRef("contact_id"), term))
+    return words
 
 
 def _words(owner, term: str) -> QuerySet[ContactToken]:
     return ContactToken.objects.filter(owner=owner, token__gte=term, token__lt=term + TOKEN_END)
+
+
+def _has_word(contact, term: str) -> Exists:
+    """Whether `contact` (a column reference) has a word of the name starting with `term`."""
+    return Exists(ContactToken.objects.filter(contact_id=contact, token__gte=term, token__lt=term + TOKEN_END))
+
+
+def _split(q: str) -> tuple[list[str], list[str], str]:
+    """What the seller typed (no "@"): the words of the name, the words of a phone number, and that number."""
+    words = fold(q).split()  # fold also turns full-width digits into ASCII ones
+    number_words = [w for w in words if PHONE_TEXT.fullmatch(w)]
+    number = " ".join(number_words)
+    if not looks_like_phone(number):  # "014", "007": too short for a number, words of the name
+        number_words = []
+    return [w for w in words if w not in number_words], number_words, number
+
+
+def name_terms(q: str) -> list[str]:
+    """The terms of a search by name alone (no email, no phone number), or [] for any other search."""
+    q = (q or "").strip()[:200]
+    if not q or "@" in q or "\x00" in q:
+        return []
+    name_words, number_words, _number = _split(q)
+    return [] if number_words else name_words[:MAX_TERMS]
 
 
 def _ending_with(owner, digits: str, tail: str) -> list:
@@ -158,15 +206,10 @@ def contacts(owner, *, q: str = "", tag: str = "", stage: str = "") -> QuerySet:
                 return query.none()
             query = query.filter(lookups__owner=owner, lookups__kind=ContactLookup.EMAIL, lookups__digest=digest)
         else:
-            words = fold(q).split()  # fold also turns full-width digits into ASCII ones
-            number_words = [w for w in words if PHONE_TEXT.fullmatch(w)]
-            number = " ".join(number_words)
-            if not looks_like_phone(number):  # "014", "007": too short for a number, words of the name
-                number_words = []
-            name_words = [w for w in words if w not in number_words]
-            for term in name_words[:MAX_TERMS]:  # every word must start a word of the name
+            name_words, number_words, number = _split(q)
+            if name_words:  # every word must start a word of the name
                 # An IN-subquery measured faster than a join + DISTINCT over whole contact rows.
-                query = query.filter(pk__in=_named(owner, [term]))
+                query = query.filter(pk__in=_named(owner, name_words[:MAX_TERMS]))
             if number_words:
                 # Digits alone may also start a word of the name ("Expo 2024"); "555-0142" can't.
                 named = number_words[:MAX_TERMS] if all(w.isdigit() for w in number_words) else []
@@ -238,13 +281,35 @@ def page(owner, *, q: str = "", tag: str = "", stage: str = "", sort: str = "nam
          offset: int = 0, cursor: str | None = None, with_count: bool = True) -> Page:
     if sort not in SORTS:
         raise ValidationError({"sort": f"is one of {', '.join(SORTS)}."})
-    query = contacts(owner, q=q, tag=tag, stage=stage)
-    count = query.count() if with_count else None
+    after = _decode_cursor(cursor, sort) if cursor else None  # a bad cursor is refused whatever the search finds
+    counted = _counted(owner, name_terms(q)) if "\x00" not in f"{tag}{stage}" else []
+    terms = [term for _, term in counted]
     order = SORTS[sort]
     ordering = ([F(order[0][1:]).desc(nulls_last=True), order[1]] if sort == "-last_contacted" else list(order))
-    query = query.order_by(*ordering)
-    if cursor:
-        value, pk = _decode_cursor(cursor, sort)
+    count = None
+    if counted and (counted[0][0] <= FEW or len(counted) > 1) and sort in WALKED_SORTS and not cursor:
+        # Few matches (a rare word, or two words or more, as a rule): all of them in one query.
+        few = _few(owner, terms, tag=tag, stage=stage, sort=sort, offset=offset, limit=limit)
+        if few is not None:
+            return few
+    if terms and not (tag or stage):
+        # A search by name alone counts its contacts in the token index (covering: no contact row is read).
+        count = _named(owner, terms, ordered=True).distinct().count() if with_count else None
+        if count == 0:
+            return Page([], count, None)
+    elif with_count:
+        count = contacts(owner, q=q, tag=tag, stage=stage).count()
+    first_pages = bool(terms) and not cursor and sort in WALKED_SORTS and offset + limit < WALK_BUDGET // 4
+    # A common prefix fills its page from the walk; a rare one (or an unknown count) goes to the tokens at once.
+    walked = (_walk(owner, terms, tag=tag, stage=stage, sort=sort, ordering=ordering, offset=offset, limit=limit)
+              if first_pages and count is not None and count >= WALK_FROM else None)
+    if walked is not None:
+        rows = walked
+    elif first_pages:
+        rows = _collect(owner, terms, tag=tag, stage=stage, sort=sort, offset=offset, limit=limit)
+    elif after is not None:
+        query = contacts(owner, q=q, tag=tag, stage=stage).order_by(*ordering)  # stages: with_stages below
+        value, pk = after
         field = order[0].lstrip("-")
         descending = order[0].startswith("-")
         if value is None:  # past the rows with a value, among the nulls (which sort last descending)
@@ -257,14 +322,79 @@ def page(owner, *, q: str = "", tag: str = "", stage: str = "", sort: str = "nam
         rows = list(query[: limit + 1])
     elif offset > 500:
         # Deep offsets walk the (owner, sort key, id) index for ids only, then fetch one page of rows.
+        query = contacts(owner, q=q, tag=tag, stage=stage).order_by(*ordering)
         ids = list(query.values_list("pk", flat=True)[offset: offset + limit + 1])
         found = {c.pk: c for c in Contact.objects.filter(pk__in=ids)}
         rows = [found[pk] for pk in ids if pk in found]
     else:
+        query = contacts(owner, q=q, tag=tag, stage=stage).order_by(*ordering)
         rows = list(query[offset: offset + limit + 1])
     more = len(rows) > limit
     rows = with_stages(owner, with_tag_names(rows[:limit]))
     return Page(rows, count, _encode_cursor(rows[-1], sort) if more and rows else None)
+
+
+def _walk(owner, terms: list[str], *, tag: str, stage: str, sort: str, ordering: list, offset: int,
+          limit: int) -> list[Contact] | None:
+    """A name search's page found by walking the first WALK_BUDGET contacts in list order (through the
+    (owner, sort key, id) index), or None when fewer than the page match among them (the caller collects)."""
+    field = WALKED_SORTS[sort]
+    descending = sort.startswith("-")
+    listed = Contact.objects.owned_by(owner)
+    last = next(iter(listed.order_by(*ordering).values_list(field, flat=True)[WALK_BUDGET - 1: WALK_BUDGET]), None)
+    walk = contacts(owner, tag=tag, stage=stage).filter(*(_has_word(OuterRef("pk"), term) for term in terms))
+    if last is not None:  # the contacts up to the budget's last one (ties included): a prefix of the list
+        walk = walk.filter(**{f"{field}__gte" if descending else f"{field}__lte": last})
+    rows = list(walk.select_related("stage").order_by(*ordering)[offset: offset + limit + 1])
+    if len(rows) > limit or last is None:  # a whole page (and its "more"), or the whole account was walked
+        return rows
+    return None
+
+
+def _few(owner, terms: list[str], *, tag: str, stage: str, sort: str, offset: int, limit: int) -> Page | None:
+    """A name search with few matches: every match with its sort key in one query (their count), one page;
+    None when there are more than FEW."""
+    field = WALKED_SORTS[sort]
+    found = _narrowed(owner, terms, tag=tag, stage=stage).values_list(f"contact__{field}", "contact_id")
+    matches = sorted(set(found.distinct()[: FEW + 1]), reverse=sort.startswith("-"))
+    if len(matches) > FEW:
+        return None
+    ids = [pk for _key, pk in matches[offset: offset + limit + 1]]
+    rows = _by_key(owner, ids)
+    more = len(rows) > limit
+    rows = with_tag_names(rows[:limit])
+    return Page(rows, len(matches), _encode_cursor(rows[-1], sort) if more and rows else None)
+
+
+def _narrowed(owner, terms: list[str], *, tag: str, stage: str) -> QuerySet[ContactToken]:
+    words = _matching_words(owner, terms, ordered=True)
+    if tag:
+        words = words.filter(contact__tags__owner=owner, contact__tags__name=tag)
+    if stage:
+        words = words.filter(contact__stage__owner=owner, contact__stage__slug=stage)
+    return words
+
+
+def _by_key(owner, ids: list) -> list[Contact]:
+    """These contacts, in this order. By key alone, the owner checked on each row: with `owner = ? AND id IN
+    (…)` SQLite (without statistics) measured a walk of the owner's whole (owner, stage) index instead of 21
+    look-ups by key."""
+    found = {c.pk: c for c in Contact.objects.filter(pk__in=ids).select_related("stage") if c.owner_id == owner.pk}
+    return [found[pk] for pk in ids if pk in found]
+
+
+def _collect(owner, terms: list[str], *, tag: str, stage: str, sort: str, offset: int,
+             limit: int) -> list[Contact]:
+    """A name search's page from the token side: its matches with their sort key (the token index, then each
+    contact by its key), sorted, and one page of rows. Written from the tokens so that no database walks the
+    whole list for a few matches."""
+    field = WALKED_SORTS[sort]
+    words = _narrowed(owner, terms, tag=tag, stage=stage)
+    key = f"contact__{field}"
+    order = [f"-{key}", "-contact_id"] if sort.startswith("-") else [key, "contact_id"]
+    ids = [pk for pk, _key in words.values_list("contact_id", key).distinct().order_by(*order)
+           [offset: offset + limit + 1]]
+    return _by_key(owner, ids)
 
 
 def followups(owner, due: str = "") -> QuerySet:

@@ -4,10 +4,11 @@ admin), the job that finishes a deletion a crash interrupted, and a restore's re
 Every deletion goes the same way:
 1. a tombstone in the key store first (account id and time), so a crash half-way is finished by
    `enforce_tombstones` and no restore brings the account back;
-2. every row, in one transaction (`accounts_rows_delete`): the registry's owned and derived tables with one
-   DELETE each, every table before the tables it points to (nothing is collected in Python, so it stays fast
-   at 100,000 contacts), then the account itself and its few account rows through the ORM, which follows
-   every relation left;
+2. every row (`accounts_rows_delete`): the registry's owned and derived tables with one set-based DELETE
+   each, every table before the tables it points to (nothing is collected in Python, so it stays fast at
+   100,000 contacts), then the account itself and its few account rows through the ORM, which follows every
+   relation left; on SQLite each in a transaction of its own (all in one on PostgreSQL): a crash between two
+   of them leaves the tombstone, so the account is closed and `enforce_tombstones` finishes it;
 3. the account's sessions end;
 4. its keys leave the live key store, after which no backup of its data can be read;
 5. on SQLite, once committed, both write-ahead logs are checkpointed and emptied: secure_delete (on every
@@ -17,10 +18,11 @@ Every deletion goes the same way:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from allauth.core import ratelimit
 from allauth.mfa.utils import is_mfa_enabled
@@ -46,6 +48,10 @@ from lte.vault.models import AccountIndexKey, AccountKey
 logger = logging.getLogger("lte.privacy.deletion")
 
 BATCH = 500  # accounts per statement: far below every database's limit on parameters
+# SQLite's page cache while a deletion runs (KiB; the default is 2 MiB): a big account's rows leave several
+# indexes keyed by random UUIDs, and with the default cache each of those pages is read and written again and
+# again. Measured at 100,000 contacts and 300,000 notes: a third less time. Given back when the deletion ends.
+DELETION_CACHE_KIB = 64 * 1024
 
 # Called with the user before their rows go, e.g. to cancel a Stripe subscription once billing exists.
 before_account_deletion: list[Callable[[User], None]] = []
@@ -115,27 +121,51 @@ def _stripe_customers_forget(users: Sequence[User]) -> None:
 
 
 def accounts_rows_delete(owner_ids: Iterable[uuid.UUID | str], *, using: str = DEFAULT_DB_ALIAS) -> int:
-    """Deletes every row of these accounts from the database `using`, in one transaction, and returns how
-    many rows went. Accounts that are not (any more) in that database cost nothing.
+    """Deletes every row of these accounts from the database `using` and returns how many rows went. Accounts
+    that are not (any more) in that database cost nothing.
 
     The registry's owned and derived tables (the big ones) get one plain `DELETE … WHERE owner IN (…)` each,
     in `registry.deletion_order` (each table before the tables it points to), written here in SQL because
-    Django's public `QuerySet.delete()` would first load every row of a table that others point to. The
+    Django's public `QuerySet.delete()` would first load every row of a table that others point to; on SQLite
+    each table in its own transaction, so no transaction holds a whole big account (the write-ahead log stays
+    small); on PostgreSQL all in one. The
     account's own rows are then few: `User.delete()` follows each relation left (sessions list, addresses,
-    two-factor, logins…). Works the same on SQLite and PostgreSQL.
+    two-factor, logins…), in a last transaction. Inside a caller's transaction all of it is that one.
+    The same statements on SQLite and PostgreSQL.
     """
     wanted = [uuid.UUID(str(owner_id)) for owner_id in owner_ids]
     total = 0
-    with transaction.atomic(using=using):
+    # PostgreSQL: one transaction after all (its DELETEs only mark rows, and each commit waits for its flush to
+    # disk); the tables' own transactions become savepoints inside it.
+    whole = transaction.atomic(using=using) if connections[using].vendor != "sqlite" else contextlib.nullcontext()
+    with whole, _big_cache(connections[using]):
         for start in range(0, len(wanted), BATCH):
             present = list(User._base_manager.using(using).filter(pk__in=wanted[start:start + BATCH])
                            .values_list("pk", flat=True))
             if not present:
                 continue
             total += _bulk_delete(present, using=using)
-            deleted, _per_model = User._base_manager.using(using).filter(pk__in=present).delete()
+            with transaction.atomic(using=using):
+                deleted, _per_model = User._base_manager.using(using).filter(pk__in=present).delete()
             total += deleted
     return total
+
+
+@contextlib.contextmanager
+def _big_cache(connection) -> Iterator[None]:
+    """SQLite: a page cache of DELETION_CACHE_KIB for the deletion, the connection's own size again after."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        (before,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA cache_size = {-DELETION_CACHE_KIB:d}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(before):d}")
 
 
 def _bulk_delete(owner_ids: list[uuid.UUID], *, using: str) -> int:
@@ -146,12 +176,13 @@ def _bulk_delete(owner_ids: list[uuid.UUID], *, using: str) -> int:
             assert entry.user_field is not None  # the registry requires it of owned and derived rows
             condition, field = _condition(model, entry.user_field, connection.ops.quote_name)
             placeholders = ", ".join(["%s"] * len(owner_ids))
-            cursor.execute(
-                f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)} "  # noqa: S608 (names from _meta)
-                f"WHERE {condition.format(placeholders)}",
-                [field.get_db_prep_value(owner_id, connection) for owner_id in owner_ids],
-            )
-            total += max(cursor.rowcount, 0)
+            with transaction.atomic(using=using):
+                cursor.execute(
+                    f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)} "  # noqa: S608 (names: _meta)
+                    f"WHERE {condition.format(placeholders)}",
+                    [field.get_db_prep_value(owner_id, connection) for owner_id in owner_ids],
+                )
+                total += max(cursor.rowcount, 0)
     return total
 
 

@@ -18,7 +18,7 @@ from lte.crm.services.index import email_digest
 from lte.crm.services.notes import note_create
 from lte.vault.context import VaultAccessDenied, acting_for, register_staff_access_hook, request_scope
 from lte.vault.crypto import DecryptionFailed
-from lte.vault.fields import encrypted_fields
+from lte.vault.fields import encrypted_fields, raw_opener
 from lte.vault.keys import KeysDestroyed, destroy_account_keys, key_cache, keyring_for
 from lte.vault.models import AccountKey, Tombstone
 
@@ -211,3 +211,25 @@ def test_every_model_with_encrypted_fields_binds_them_to_an_owner():
     for model, field in encrypted_fields():
         assert model._meta.pk.default is uuid.uuid4, model
         assert any(f.attname == field.owner_field for f in model._meta.concrete_fields), model
+
+
+def test_the_bulk_opener_opens_what_open_raw_opens_and_nothing_more(alice, bob, canary):
+    """raw_opener (the export's: one read check, the keys once) holds to the same rules as each value's opening:
+    the owner's context only, a value bound to its own row, and the database's own form of the key."""
+    contact, note = canary
+    field = Note._meta.get_field("body")
+    token = raw_column("crm_note", "body", note.pk)
+    with acting_for(bob.pk), pytest.raises(VaultAccessDenied):
+        raw_opener(field, alice.pk)
+    with acting_for(alice.pk):
+        opener = raw_opener(field, alice.pk)
+        assert opener(note.pk, token) == CANARY_NOTE == opener(note.pk.hex, token)
+        assert opener(note.pk, None) is None
+        with pytest.raises(DecryptionFailed):
+            opener(contact.pk, token)  # another row's key: its associated data differs
+        with pytest.raises(DecryptionFailed):
+            opener(note.pk, "v1:nokey:AAAA")
+    with acting_for(bob.pk):
+        contact_create(owner=bob, first_name="B", emails=["b@example.com"])  # bob has keys of his own
+        with pytest.raises(DecryptionFailed):
+            raw_opener(field, bob.pk)(note.pk, token)  # they don't open alice's value
