@@ -13,7 +13,7 @@ A style is "short", "medium", "long", "full" or a CLDR skeleton (lte.lib.formats
 from __future__ import annotations
 
 from django import template
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from lte.lib import formats
 
@@ -66,6 +66,14 @@ def currency_label(code: str) -> str:
 def country_label(code: str) -> str:
     """'DE' → "Germany", "Alemania", "Allemagne" (CLDR); the code when CLDR has no name for it."""
     return formats.territory_name(code) or code if code else ""
+
+
+@register.filter
+def in_sentence(title) -> str:
+    """A document's title inside a sentence ("our privacy policy"): lower case, except in German, which writes
+    every noun with a capital ("unsere Datenschutzerklärung")."""
+    text = str(title)
+    return text if (translation.get_language() or "en").lower().startswith("de") else text.lower()
 
 
 @register.simple_tag

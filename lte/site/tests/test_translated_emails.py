@@ -92,7 +92,9 @@ def test_the_policy_change_email_is_in_the_accounts_language(language, db):
         send_policy_notice_batch.call_local(version.pk, "", 1)
     subject, body = only_email_to("reader@example.com")
     assert in_language(language, "What changes, in short:") in body
-    assert in_language(language, "Privacy policy").lower() in subject
+    title = in_language(language, "Privacy policy")
+    # inside a sentence: lower case, but German keeps its nouns' capital ("Datenschutzerklärung")
+    assert (title if language == "de" else title.lower()) in subject
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
