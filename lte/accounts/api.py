@@ -79,6 +79,10 @@ class MePatch(Strict):
     daily_digest: bool | None = None
     digest_hour: int | None = Field(default=None, ge=0, le=23, description="the hour (0-23, the user's timezone) "
                                     "the digest goes out; 8 unless set (shown in /me/data's preferences)")
+    reminder_hour: int | None = Field(default=None, ge=0, le=23, strict=True,
+                                      description="the hour (0-23, the user's timezone) a reorder reminder falls "
+                                      "due on its day; 9 unless set. Changing it moves the open reorder reminders "
+                                      "to it (shown in /me/data's preferences)")
 
 
 API_FIELD = {"password1": "password"}  # the form's field names as the API calls them
@@ -182,6 +186,7 @@ def me_update(request: AuthenticatedHttpRequest, payload: MePatch):
             country=data.get("country"),
             daily_digest=data.get("daily_digest"),
             digest_hour=data.get("digest_hour"),
+            reminder_hour=data.get("reminder_hour"),
         )
     except DjangoValidationError as exc:
         return Status(400, {"detail": exc.message_dict})

@@ -106,10 +106,14 @@ class PreferencesForm(forms.ModelForm):
         help_text=_("Counts only: no contact's name, note or message is ever in the email."))
     digest_hour = forms.TypedChoiceField(label=_("Send it at"), coerce=int, required=False, empty_value=None,
                                          choices=digest_hours)
+    reminder_hour = forms.TypedChoiceField(
+        label=_("Reorder reminders at"), coerce=int, required=False, empty_value=None, choices=digest_hours,
+        help_text=_("A customer's reorder reminder falls due at this hour on its day. Changing it moves the open "
+                    "ones."))
 
     class Meta:
         model = User
-        fields = ["language", "currency", "timezone", "country", "daily_digest", "digest_hour"]
+        fields = ["language", "currency", "timezone", "country", "daily_digest", "digest_hour", "reminder_hour"]
 
     def clean_timezone(self) -> str:
         value = self.cleaned_data["timezone"].strip()

@@ -49,6 +49,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     daily_digest = models.BooleanField(default=False)
     digest_hour = models.PositiveSmallIntegerField(default=8)
     digest_sent_on = models.DateField(null=True, blank=True)
+    # The hour (in the user's timezone) a customer's reorder reminder falls due on its day.
+    reminder_hour = models.PositiveSmallIntegerField(default=9)
     # We keep only the attestation that the person is 18 or older, never a birth date.
     adult_confirmed_at = models.DateTimeField(null=True, blank=True)
     is_active = models.BooleanField(default=True)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lte.accounts.countries import is_country
+from lte.accounts.events import reminder_hour_changed
 from lte.accounts.models import ApiToken, User, hash_token, new_token_secret
 from lte.accounts.preferences import CURRENCIES, canonical_language, is_timezone, language_codes
 from lte.lib.diskfull import tolerate_disk_full
@@ -70,6 +71,7 @@ def user_update(
     country: str | None = None,
     daily_digest: bool | None = None,
     digest_hour: int | None = None,
+    reminder_hour: int | None = None,
 ) -> User:
     """Changes the profile and preferences; raises ValidationError naming each bad field.
 
@@ -123,10 +125,19 @@ def user_update(
         else:
             user.digest_hour = digest_hour
             fields.append("digest_hour")
+    old_reminder_hour = user.reminder_hour
+    if reminder_hour is not None:
+        if not isinstance(reminder_hour, int) or isinstance(reminder_hour, bool) or not 0 <= reminder_hour <= 23:
+            errors["reminder_hour"] = _("The reminders' hour is a whole hour from 0 to 23.")
+        else:
+            user.reminder_hour = reminder_hour
+            fields.append("reminder_hour")
     if errors:
         raise ValidationError(errors)
     if fields:
         user.save(update_fields=fields)
+    if user.reminder_hour != old_reminder_hour:
+        reminder_hour_changed.send(sender=User, user=user, old_hour=old_reminder_hour)
     return user
 
 

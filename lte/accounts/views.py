@@ -40,7 +40,8 @@ def settings_preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
             user_update(user=request.user, language=data["language"], currency=data["currency"],
                         timezone_name=data["timezone"],
                         country=data["country"] if "country" in request.POST else None,  # "—" clears it
-                        daily_digest=data["daily_digest"], digest_hour=data["digest_hour"])
+                        daily_digest=data["daily_digest"], digest_hour=data["digest_hour"],
+                        reminder_hour=data["reminder_hour"])
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)

@@ -43,7 +43,8 @@ def your_data(user: User) -> dict:
                     "two_factor": is_mfa_enabled(user)},
         "preferences": {"language": user.language, "currency": user.currency, "timezone": user.timezone,
                         "country": user.country, "daily_digest": user.daily_digest,
-                        "digest_hour": user.digest_hour, "digest_sent_on": _iso(user.digest_sent_on)},
+                        "digest_hour": user.digest_hour, "digest_sent_on": _iso(user.digest_sent_on),
+                        "reminder_hour": user.reminder_hour},
         "logins_and_devices": {
             "sessions": [{"started_at": _iso(s.created_at), "last_seen_at": _iso(s.last_seen_at), "ip": s.ip,
                           "browser": s.user_agent, "country": s.data.get("country", "")} for s in sessions],

@@ -13,17 +13,16 @@ from lte.crm.models import Contact, FollowUp, Order
 from lte.crm.services.activity import activity_add
 from lte.crm.services.cadences import touch_schedule
 from lte.crm.services.normalise import UNSET, aware, clean_text
-from lte.lib.zones import day_start, today_for
+from lte.lib.zones import at_hour, day_start, today_for, zone_for
 
 MAX_TITLE = 200
-REORDER_HOUR = 9  # a reorder reminder falls due at 09:00 where the seller is
 
 
 def reorder_reminder(contact: Contact, *, owner, since: date | None = None) -> FollowUp:
     """The reminder a customer with a reorder interval gets (not saved): the interval counted in days from
     `since` (the last reorder done), else from their last order, else from the day they became a customer, else
-    from today — due at REORDER_HOUR on that day in the seller's timezone, never at the minute the contact
-    happened to be saved."""
+    from today — due at the seller's `reminder_hour` (09:00 unless chosen) on that day in their timezone, never at
+    the minute the contact happened to be saved; an hour the clocks skip that day is the next valid time."""
     if contact.reorder_every_days is None:
         raise ValueError("a reorder reminder needs the contact's reorder interval")
     if since is None and contact.pk is not None and not contact._state.adding:
@@ -32,7 +31,22 @@ def reorder_reminder(contact: Contact, *, owner, since: date | None = None) -> F
     start = since or contact.customer_since or today_for(owner)
     due = start + timedelta(days=contact.reorder_every_days)
     return FollowUp(owner_id=contact.owner_id, contact=contact, kind=FollowUp.Kind.REORDER, title="Time to reorder?",
-                    due_at=day_start(owner, due) + timedelta(hours=REORDER_HOUR))
+                    due_at=at_hour(owner, due, owner.reminder_hour))
+
+
+def reorders_to_hour(owner) -> int:
+    """Moves the seller's open reorder reminders to their `reminder_hour`, each on the day it is due (where the
+    seller is); the done ones stay as they were. Returns how many moved."""
+    zone = zone_for(owner)
+    moved = []
+    for reminder in (FollowUp.objects.owned_by(owner).filter(kind=FollowUp.Kind.REORDER, done_at__isnull=True)
+                     .select_for_update()):
+        due = at_hour(owner, reminder.due_at.astimezone(zone).date(), owner.reminder_hour)
+        if due != reminder.due_at:
+            reminder.due_at = due
+            moved.append(reminder)
+    FollowUp.objects.bulk_update(moved, ["due_at"])
+    return len(moved)
 
 
 def schedule_reorder(contact: Contact, *, since: date | None = None) -> FollowUp | None:
