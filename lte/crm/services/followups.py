@@ -7,7 +7,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from lte.crm.models import Contact, FollowUp, Order
 from lte.crm.services.activity import activity_add
@@ -16,6 +17,12 @@ from lte.crm.services.normalise import UNSET, aware, clean_text
 from lte.lib.zones import at_hour, day_start, today_for, zone_for
 
 MAX_TITLE = 200
+
+
+def _reorder_title(owner) -> str:
+    """The reminder's title, written in the seller's language (it is their follow-up, kept as text)."""
+    with translation.override(getattr(owner, "language", "") or "en"):
+        return gettext("Time to reorder?")
 
 
 def reorder_reminder(contact: Contact, *, owner, since: date | None = None) -> FollowUp:
@@ -30,7 +37,7 @@ def reorder_reminder(contact: Contact, *, owner, since: date | None = None) -> F
                  .values_list("ordered_on", flat=True).first())
     start = since or contact.customer_since or today_for(owner)
     due = start + timedelta(days=contact.reorder_every_days)
-    return FollowUp(owner_id=contact.owner_id, contact=contact, kind=FollowUp.Kind.REORDER, title="Time to reorder?",
+    return FollowUp(owner_id=contact.owner_id, contact=contact, kind=FollowUp.Kind.REORDER, title=_reorder_title(owner),
                     due_at=at_hour(owner, due, owner.reminder_hour))
 
 

@@ -134,3 +134,17 @@ def test_settings_preferences_offers_the_hour_next_to_the_digest_hour(alice_clie
     assert alice_client.post("/app/settings/preferences", prefs).status_code == 302  # not sent: unchanged
     alice.refresh_from_db()
     assert alice.reminder_hour == 17
+
+
+def test_the_reminder_is_titled_in_the_sellers_language(db):
+    from lte.crm.models import FollowUp
+    from lte.crm.services.contacts import contact_create
+    from lte.testing.helpers import make_user
+    from lte.vault.context import acting_for
+
+    seller = make_user("vendedora@example.com", language="es", timezone="Europe/Madrid")
+    with acting_for(seller.pk):
+        contact_create(owner=seller, first_name="Lucía", stage="customer", reorder_every_days=30)
+        reminders = FollowUp.objects.owned_by(seller).filter(kind=FollowUp.Kind.REORDER)
+        titles = [f.title for f in reminders]
+    assert titles == ["¿Toca volver a pedir?"]
