@@ -62,17 +62,6 @@ def _db_value(field, db):
         return lambda v: v.hex if isinstance(v, uuid.UUID) else (None if v is None else uuid.UUID(str(v)).hex)
     if type(target) in (models.CharField, models.TextField, models.SlugField):
         return lambda v: v if v is None or type(v) is str else target.get_db_prep_save(v, db)
-    if isinstance(target, models.DateTimeField | models.DateField):
-        # a batch's created_at and updated_at are mostly one moment: each distinct value prepared once
-        prepared: dict = {}
-
-        def moment(v):
-            if v not in prepared:
-                if len(prepared) > 4096:
-                    prepared.clear()
-                prepared[v] = field.get_db_prep_save(v, db)
-            return prepared[v]
-        return moment
     return lambda v: field.get_db_prep_save(v, db)
 
 
