@@ -403,7 +403,10 @@ if POSTMARK_SERVER_TOKEN:
     ANYMAIL = {"POSTMARK_SERVER_TOKEN": POSTMARK_SERVER_TOKEN}
     if envstr("POSTMARK_API_URL"):
         ANYMAIL["POSTMARK_API_URL"] = envstr("POSTMARK_API_URL")
-    ANYMAIL_SEND_DEFAULTS = {"track_opens": False, "track_clicks": False}
+    # Every email we send is transactional (verification, reset, notices, billing, the digest): Postmark's
+    # transactional stream, "outbound" unless the server names another.
+    ANYMAIL_SEND_DEFAULTS = {"track_opens": False, "track_clicks": False,
+                             "esp_extra": {"MessageStream": envstr("POSTMARK_MESSAGE_STREAM", "outbound")}}
 else:
     EMAIL_BACKEND = "lte.lib.mail.OutboxBackend"
 

@@ -76,4 +76,19 @@ def test_with_a_postmark_token_mail_goes_to_postmark_with_tracking_off(tmp_path,
     assert call["json"]["TrackOpens"] is False
     assert call["json"]["TrackLinks"] == "None"
     assert call["json"]["TextBody"] == "Plain body"
+    assert call["json"]["MessageStream"] == "outbound"  # the transactional stream
     assert not (tmp_path / "outbox").exists()
+
+
+def test_the_postmark_stream_can_be_named(tmp_path, postmark):
+    url, received = postmark
+    code = ("import django; django.setup(); from django.core.mail import send_mail; "
+            "send_mail('Hello', 'Plain body', None, ['a@example.com'])")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "lte.settings", "LTE_DATA_DIR": str(tmp_path),
+           "POSTMARK_SERVER_TOKEN": "server-token-123", "POSTMARK_API_URL": url,
+           "POSTMARK_MESSAGE_STREAM": "lte-transactional"}
+    result = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    [call] = received
+    assert call["json"]["MessageStream"] == "lte-transactional"
