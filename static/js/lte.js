@@ -211,3 +211,23 @@
     }, true);
   }
 })();
+
+// Tap-to-insert placeholders on the script form: each button puts its {placeholder} where the cursor is in the
+// message body (and keeps the cursor after it), so a phone user never types braces.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-insert]") : null;
+    if (!button) { return; }
+    var field = document.getElementById(button.getAttribute("data-target"));
+    if (!field) { return; }
+    event.preventDefault();
+    var text = button.getAttribute("data-insert");
+    var start = field.selectionStart == null ? field.value.length : field.selectionStart;
+    var end = field.selectionEnd == null ? start : field.selectionEnd;
+    field.value = field.value.slice(0, start) + text + field.value.slice(end);
+    field.focus();
+    field.setSelectionRange(start + text.length, start + text.length);
+    field.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+})();

@@ -85,3 +85,30 @@ def test_taps_are_logged_without_a_reload_and_can_be_taken_back(browser, lte_ser
     assert page.evaluate("window.stillTheSamePage === true")
     context.close()
     assert not errors, errors
+
+
+def test_a_placeholder_is_inserted_where_the_cursor_is(browser, lte_server):
+    seen = outbox_files(lte_server)
+    _api(lte_server, "POST", "/api/v1/auth/signup",
+         {"name": "Script Writer", "email": "scripts@example.com", "password": PASSWORD, "adult": True})
+    link = single_link(wait_for_new_email(lte_server, seen))
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, service_workers="block")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto(link)
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_load_state()
+    page.goto(lte_server.url("/login"))
+    page.get_by_label("Email").fill("scripts@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_url("**/app/**")
+    page.goto(lte_server.url("/app/templates/new"))
+    body = page.locator("#id_body")
+    body.fill("Hi , see you soon!")
+    body.evaluate("field => field.setSelectionRange(3, 3)")  # after "Hi "
+    page.locator('[data-insert="{first_name}"]').tap()
+    assert body.input_value() == "Hi {first_name}, see you soon!"
+    page.locator('[data-insert="{my_name}"]').tap()  # the cursor stayed after what was inserted
+    assert body.input_value() == "Hi {first_name}{my_name}, see you soon!"
+    context.close()

@@ -365,3 +365,12 @@ def test_templates_are_created_edited_and_deleted(alice_client, alice):
     assert alice_client.post(f"/app/templates/{template.pk}/delete").status_code == 302
     assert not MessageTemplate.objects.filter(owner=alice).exists()
     assert alice_client.post("/app/templates/new", {"name": "", "channel": "sms", "body": ""}).status_code == 400
+
+
+def test_the_script_form_offers_each_placeholder_as_a_button(alice_client):
+    from lte.crm.services.templates import PLACEHOLDER
+
+    page = alice_client.get("/app/templates/new").content.decode()
+    offered = set(re.findall(r'data-insert="(\{\w+\})" data-target="id_body"', page))
+    assert offered == {"{" + name + "}" for name in PLACEHOLDER.pattern[3:-3].split("|")}
+    assert "Tap to insert" in page

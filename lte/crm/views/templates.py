@@ -36,8 +36,15 @@ def template_edit(request: HttpRequest, template_id=None) -> HttpResponse:
                                    **form.cleaned_data)
             messages.success(request, _("Template saved."))
             return redirect("crm:template-list")
-    return render(request, "crm/template_form.html", {"form": form, "template": template, "section": "templates"},
+    return render(request, "crm/template_form.html", {"form": form, "template": template, "section": "templates",
+                                                      "placeholders": placeholder_buttons()},
                   status=400 if form.errors else 200)
+
+
+def placeholder_buttons() -> list[tuple[str, str]]:
+    """The placeholders a script may hold (services.templates.PLACEHOLDER), each with the words on its button."""
+    return [("{first_name}", _("First name")), ("{last_name}", _("Last name")), ("{full_name}", _("Full name")),
+            ("{my_name}", _("My name"))]
 
 
 @login_required
