@@ -280,6 +280,8 @@ def declare() -> None:
                                      user_field="user_id", delete=_("kept with the staff member's account")))
     for label in ("auth.Permission", "auth.Group", "contenttypes.ContentType"):
         register(label, Entry("Framework table", NONE))
-    register("accounts.User_groups", Entry(_("Account groups"), ACCOUNT, user_field="user_id"))
-    register("accounts.User_user_permissions", Entry(_("Account permissions"), ACCOUNT, user_field="user_id"))
+    register("accounts.User_groups", Entry(_("Staff roles given to your account (none for sellers)"), ACCOUNT,
+                                           user_field="user_id"))
+    register("accounts.User_user_permissions", Entry(_("Staff rights given to your account (none for sellers)"),
+                                                     ACCOUNT, user_field="user_id"))
     register("auth.Group_permissions", Entry("Framework table", NONE))

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 from allauth.account.models import EmailAddress
 from allauth.mfa.utils import is_mfa_enabled
 from allauth.usersessions.models import UserSession
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop, pgettext
+from ua_parser import parse
 
 from lte.accounts import plans
 from lte.accounts.models import ApiToken, User
@@ -71,6 +75,49 @@ def your_data(user: User) -> dict:
                            "you delete your account, its keys are destroyed at once, so no backup can be read for "
                            "it, and no restore brings it back."),
     }
+
+
+PLAN_NAMES = {plans.FREE: gettext_noop("Free"), plans.PRO: gettext_noop("Pro"), plans.LEADER: gettext_noop("Leader")}
+
+
+@lru_cache(maxsize=512)
+def _device_parts(user_agent: str) -> tuple[str, str]:
+    result = parse(user_agent or "")
+    browser = result.user_agent.family if result.user_agent and result.user_agent.family != "Other" else ""
+    # "Chrome Mobile", "Mobile Safari", "Chrome Mobile iOS": a person says Chrome, Safari (the system says the rest)
+    browser = re.sub(r"\b(Mobile|iOS)\b", "", browser).strip() or browser
+    browser = " ".join(browser.split())
+    system = result.os.family if result.os and result.os.family != "Other" else ""
+    return browser, system
+
+
+def device_name(user_agent: str) -> str:
+    """A device as a person says it: "Chrome on Android", "Safari on iOS" (no versions, no raw header)."""
+    browser, system = _device_parts(user_agent)
+    if browser and system:
+        return pgettext("device", "%(browser)s on %(system)s") % {"browser": browser, "system": system}
+    return browser or system or gettext("Unknown device")
+
+
+def your_data_page(user: User) -> dict:
+    """Your data as a person reads it: everything of your_data(), plus a one-screen summary (records of each
+    kind, the account, the plan, the devices) and the devices named; the page folds each section."""
+    data = your_data(user)
+    business: list[dict] = []
+    account: list[dict] = []
+    for _model, entry in registry.entries([registry.OWNED, registry.ACCOUNT, registry.STAFF]):
+        if not entry.user_field:
+            continue
+        label = gettext(entry.label)
+        row = {"label": label, "count": data["counts"].get(label, 0)}
+        (business if entry.kind == registry.OWNED else account).append(row)
+    devices = [s | {"device": device_name(s["browser"])} for s in data["logins_and_devices"]["sessions"]]
+    logins = [r | {"device": device_name(r["browser"])} for r in data["logins_and_devices"]["login_history"]]
+    plan = data["billing"]["plan"]
+    return {"data": data, "business_counts": business, "account_counts": account, "devices": devices,
+            "logins": logins, "plan_name": gettext(PLAN_NAMES.get(plan, plan)),
+            "summary_counts": [row for row in business if row["count"]][:4],
+            "device_names": sorted({d["device"] for d in devices})}
 
 
 def _billing(user: User) -> dict:

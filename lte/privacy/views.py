@@ -21,8 +21,7 @@ from lte.privacy.staff import grant_support, revoke_support
 @login_required
 @require_GET
 def your_data(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return render(request, "privacy/your_data.html", {"data": services.your_data(request.user),
-                                                      "section": "your-data"})
+    return render(request, "privacy/your_data.html", services.your_data_page(request.user) | {"section": "your-data"})
 
 
 @login_required

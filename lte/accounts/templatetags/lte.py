@@ -1,6 +1,7 @@
 from functools import lru_cache
 
 from django import template
+from django.utils.translation import gettext, pgettext
 from ua_parser import parse
 
 from lte.accounts.preferences import guess_country
@@ -9,16 +10,23 @@ register = template.Library()
 
 
 @register.filter
-@lru_cache(maxsize=512)
 def device(user_agent: str) -> str:
-    """'Chrome 131 on Android 14' from a User-Agent header."""
+    """'Chrome 131 on Android 14' from a User-Agent header, in the reader's language."""
+    browser, system = _device(user_agent)
+    if browser and system:
+        return pgettext("device", "%(browser)s on %(system)s") % {"browser": browser, "system": system}
+    return browser or system or gettext("Unknown device")
+
+
+@lru_cache(maxsize=512)
+def _device(user_agent: str) -> tuple[str, str]:
     result = parse(user_agent or "")
-    parts = []
+    parts = ["", ""]
     if result.user_agent and result.user_agent.family != "Other":
-        parts.append(f"{result.user_agent.family} {result.user_agent.major or ''}".strip())
+        parts[0] = f"{result.user_agent.family} {result.user_agent.major or ''}".strip()
     if result.os and result.os.family != "Other":
-        parts.append(f"{result.os.family} {result.os.major or ''}".strip())
-    return " on ".join(parts) if parts else "Unknown device"
+        parts[1] = f"{result.os.family} {result.os.major or ''}".strip()
+    return parts[0], parts[1]
 
 
 @register.simple_tag(takes_context=True)
