@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import datetime, time, timedelta
 from typing import cast
@@ -74,21 +75,63 @@ def labelled_lines(value: str) -> tuple[list[str], list[str]]:
     return values, labels
 
 
-def labelled_text(values: list[str], labels: list[str]) -> str:
-    return "\n".join(f"{label}: {value}" if label else value for value, label in zip(values, labels, strict=True))
+PHONE_LABELS = {"mobile": _("Mobile"), "home": _("Home"), "work": _("Work"), "other": _("Other")}
+EMAIL_LABELS = {"home": _("Personal"), "work": _("Work"), "other": _("Other")}
+NETWORKS = {"instagram": "Instagram", "facebook": "Facebook", "tiktok": "TikTok", "whatsapp": "WhatsApp",
+            "linkedin": "LinkedIn", "x": "X", "other": _("Other")}
+EMPTY_ROWS = 2  # rows offered without JavaScript on a new contact (one on an edit); with it, "+ add" adds more
+
+
+def listed(data, name: str) -> list[str]:
+    """Every value posted under `name` (a QueryDict's list, or a plain dict's value or list)."""
+    if hasattr(data, "getlist"):
+        return [str(v) for v in data.getlist(name)]
+    value = data.get(name, [])
+    return [str(v) for v in (value if isinstance(value, list | tuple) else [value])]
+
+
+def posted_rows(data, value_name: str, label_name: str) -> list[tuple[str, str]]:
+    """The (value, label) rows of a repeated input and its label select, in order, the empty ones too."""
+    values, labels = listed(data, value_name), listed(data, label_name)
+    labels += [""] * (len(values) - len(labels))
+    return [(value.strip(), label.strip()[:40]) for value, label in zip(values, labels, strict=False)]
+
+
+def row_choices(known: dict, current: str, *, blank: bool = False) -> list[tuple[str, str]]:
+    """A label select's options: the known labels, plus a label the contact already has (an import's "cell")."""
+    choices = [(key, str(name)) for key, name in known.items()]
+    if current and current not in known:
+        choices.append((current, current))
+    if blank or current == "":
+        choices.insert(0, ("", "—"))
+    return choices
+
+
+def prefill(q: str) -> dict:
+    """A new contact's fields from what was searched: an email, a number, or a name ("Ana María López")."""
+    q = " ".join(q.split())[:200]
+    if not q:
+        return {}
+    if "@" in q and " " not in q:
+        return {"emails": [(q, "home")]}
+    if sum(ch.isdigit() for ch in q) >= 4 and all(ch.isdigit() or ch in "+-(). " for ch in q):
+        return {"phones": [(q, "mobile")]}
+    first, _sep, last = q.partition(" ")
+    return {"first_name": first[:100], "last_name": last[:100]}
 
 
 class ContactForm(forms.Form):
-    """Every field a seller edits, in the page's order (lte/crm/tests/test_fields.py checks it covers them all)."""
+    """Every field a seller edits, in the page's order (lte/crm/tests/test_fields.py checks it covers them all).
+    Phones, emails and social profiles are rows (`phone` + `phone_label`, `email` + `email_label`,
+    `social_network` + `social_handle`, repeated); the older "one per line" text under `phones`, `emails` and
+    `social` is still read (the offline outbox of an older page may post it)."""
 
     first_name = contact_field("first_name", forms.TextInput(attrs=TEXT))
     last_name = contact_field("last_name", forms.TextInput(attrs=TEXT))
     company = contact_field("company", forms.TextInput(attrs=TEXT))
     job_title = contact_field("job_title", forms.TextInput(attrs=TEXT))
-    phones = contact_field("phones", forms.Textarea(attrs={"rows": 2, "inputmode": "tel", "autocomplete": "off"}),
-                           help_text=_("One per line; a label first if you like: “mobile: 0612 345 678”."))
-    emails = contact_field("emails", forms.Textarea(attrs={"rows": 2, "inputmode": "email", "autocomplete": "off"}),
-                           help_text=_("One per line; a label first if you like: “work: ana@example.com”."))
+    phones = contact_field("phones", forms.HiddenInput())
+    emails = contact_field("emails", forms.HiddenInput())
     stage = contact_field("stage")
     tags = contact_field("tags", forms.TextInput(attrs=TEXT), help_text=_("Separated by commas."))
     source = contact_field("source", forms.TextInput(attrs={**TEXT, "list": "sources"}))
@@ -102,20 +145,24 @@ class ContactForm(forms.Form):
     customer_since = contact_field("customer_since", forms.DateInput(attrs={"type": "date"}))
     reorder_every_days = contact_field("reorder_every_days", forms.NumberInput(attrs={"inputmode": "numeric"}))
     stay_in_touch_days = contact_field("stay_in_touch_days", forms.NumberInput(attrs={"inputmode": "numeric"}))
-    social = contact_field("social", forms.Textarea(attrs={**AREA, "rows": 2}),
-                           help_text=_("One per line, like “instagram: @name”."))
+    social = contact_field("social", forms.HiddenInput())
+
+    ROWS = {"phones": ("phone", "phone_label"), "emails": ("email", "email_label"),
+            "social": ("social_handle", "social_network")}
+    CUSTOMER_ONLY = ("customer_since", "reorder_every_days")
 
     def __init__(self, *args, stages: list[Stage], **kwargs):
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["stage"]).choices = [(s.slug, s.name) for s in stages]
+        self.fields["phones"].initial = self.fields["emails"].initial = self.fields["social"].initial = ""
 
     @classmethod
     def initial_for(cls, contact: Contact) -> dict:
         return {
             "first_name": contact.first_name, "last_name": contact.last_name, "company": contact.company,
             "job_title": contact.job_title,
-            "phones": labelled_text(contact.phones, contact.phone_labels),
-            "emails": labelled_text(contact.emails, contact.email_labels),
+            "phones": list(zip(contact.phones, contact.phone_labels, strict=True)),
+            "emails": list(zip(contact.emails, contact.email_labels, strict=True)),
             "more_addresses": "\n\n".join(a["value"] for a in contact.addresses[1:]),
             "birthday_no_year": is_yearless(contact.birthday),
             "urls": "\n".join(u["value"] for u in contact.urls),
@@ -124,23 +171,82 @@ class ContactForm(forms.Form):
             "source": contact.source, "address": contact.address or "", "birthday": contact.birthday,
             "customer_since": contact.customer_since, "reorder_every_days": contact.reorder_every_days,
             "stay_in_touch_days": contact.stay_in_touch_days,
-            "social": "\n".join(f"{k}: {v}" for k, v in (contact.social or {}).items()),
+            "social": [(handle, network) for network, handle in (contact.social or {}).items()],
         }
 
-    def clean_social(self) -> dict[str, str]:
-        social = {}
-        for line in lines(self.cleaned_data["social"]):
+    def rows(self, name: str) -> list[tuple[str, str]]:
+        """The rows the page shows for `name`: what was posted, or the contact's with empty rows to fill."""
+        value_name, label_name = self.ROWS[name]
+        if self.is_bound:
+            rows = posted_rows(self.data, value_name, label_name)
+            if name == "social":
+                with contextlib.suppress(ValidationError):  # shown as the field's error
+                    rows += [(handle, network) for network, handle in self._legacy_social()]
+            else:
+                rows += list(zip(*labelled_lines(str(self.data.get(name) or "")), strict=True))
+            return rows or [("", "")]
+        initial = self.initial.get(name) or []
+        rows = list(initial)
+        return rows + [("", "")] * (1 if rows else EMPTY_ROWS if name != "social" else 1)
+
+    def _rows_shown(self, name: str, known: dict, default: str) -> list[dict]:
+        return [{"value": value, "label": label or ("" if value else default),
+                 "choices": row_choices(known, label or ("" if value else default))}
+                for value, label in self.rows(name)]
+
+    def phone_rows(self) -> list[dict]:
+        return self._rows_shown("phones", PHONE_LABELS, "mobile")
+
+    def email_rows(self) -> list[dict]:
+        return self._rows_shown("emails", EMAIL_LABELS, "home")
+
+    def social_rows(self) -> list[dict]:
+        return [{"handle": handle, "network": network or "instagram",
+                 "choices": row_choices(NETWORKS, network or "instagram")} for handle, network in self.rows("social")]
+
+    def phone_template(self) -> dict:
+        return {"value": "", "label": "mobile", "choices": row_choices(PHONE_LABELS, "mobile")}
+
+    def email_template(self) -> dict:
+        return {"value": "", "label": "home", "choices": row_choices(EMAIL_LABELS, "home")}
+
+    def social_template(self) -> dict:
+        return {"handle": "", "network": "instagram", "choices": row_choices(NETWORKS, "instagram")}
+
+    def _legacy_social(self) -> list[tuple[str, str]]:
+        pairs = []
+        for line in lines(str(self.data.get("social") or "")):
             network, sep, handle = line.partition(":")
             if not sep or not network.strip() or not handle.strip():
                 raise ValidationError(_("Write each profile as “network: handle”."))
-            social[network.strip()[:20]] = handle.strip()
+            pairs.append((network.strip()[:20], handle.strip()))
+        return pairs
+
+    def _filled(self, name: str) -> tuple[list[str], list[str]]:
+        filled = [(value, label) for value, label in self.rows(name) if value]
+        return [value for value, _label in filled], [label for _value, label in filled]
+
+    def clean_phones(self) -> tuple[list[str], list[str]]:
+        return self._filled("phones")
+
+    def clean_emails(self) -> tuple[list[str], list[str]]:
+        return self._filled("emails")
+
+    def clean_social(self) -> dict[str, str]:
+        social: dict[str, str] = {}
+        value_name, label_name = self.ROWS["social"]
+        for handle, network in posted_rows(self.data, value_name, label_name):
+            if handle:
+                social[(network or "other")[:20]] = handle
+        for network, handle in self._legacy_social():
+            social[network] = handle
         return social
 
     def contact_data(self, contact: Contact | None = None) -> ContactData:
         """What the form says; labels of addresses and websites the form doesn't show are kept."""
         data = self.cleaned_data
-        phones, phone_labels = labelled_lines(data["phones"])
-        emails, email_labels = labelled_lines(data["emails"])
+        phones, phone_labels = data["phones"]
+        emails, email_labels = data["emails"]
         old_addresses = {a["value"]: a["label"] for a in (contact.addresses if contact else [])}
         old_urls = {u["value"]: u["label"] for u in (contact.urls if contact else [])}
         addresses = [data["address"].strip()] + [block.strip() for block in
@@ -198,7 +304,7 @@ class FollowUpForm(forms.Form):
                                  widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
                                                             format="%Y-%m-%dT%H:%M"))
     in_days = forms.ChoiceField(choices=[(k, v) for k, v in IN_DAYS.items()], required=False,
-                                widget=forms.HiddenInput)
+                                widget=forms.HiddenInput())
 
     def clean(self):
         super().clean()

@@ -231,6 +231,19 @@ function labelled(value) {
   return { values: values, labels: labels };
 }
 
+// The contact form's repeated rows ("phone" inputs, each after its "phone_label" select), then any older
+// "one per line" text, as lte.crm.forms.ContactForm reads them.
+function rows(form, valueName, labelName, older) {
+  var values = [];
+  var labels = [];
+  var given = form.getAll(labelName);
+  form.getAll(valueName).forEach(function (value, i) {
+    value = String(value || "").trim();
+    if (value) { values.push(value); labels.push(String(given[i] || "").trim().slice(0, 40)); }
+  });
+  return { values: values.concat(older.values), labels: labels.concat(older.labels) };
+}
+
 // The full new-contact form (lte.crm.forms.ContactForm) as the API's contact: every field it has.
 function contactFromForm(form) {
   var body = {};
@@ -239,8 +252,8 @@ function contactFromForm(form) {
     if (value) { body[name] = value; }
   });
   if (!body.first_name && !body.last_name) { return null; }
-  var phones = labelled(text(form, "phones"));
-  var emails = labelled(text(form, "emails"));
+  var phones = rows(form, "phone", "phone_label", labelled(text(form, "phones")));
+  var emails = rows(form, "email", "email_label", labelled(text(form, "emails")));
   body.phones = phones.values;
   body.phone_labels = phones.labels;
   body.emails = emails.values;
@@ -257,6 +270,12 @@ function contactFromForm(form) {
   var every = parseInt(text(form, "reorder_every_days"), 10);
   if (every > 0) { body.reorder_every_days = every; }
   var social = {};
+  var handles = form.getAll("social_handle");
+  var networks = form.getAll("social_network");
+  handles.forEach(function (handle, i) {
+    handle = String(handle || "").trim();
+    if (handle) { social[String(networks[i] || "other").trim().slice(0, 20)] = handle; }
+  });
   lines(text(form, "social")).forEach(function (line) {
     var at = line.indexOf(":");
     if (at > 0 && line.slice(at + 1).trim()) { social[line.slice(0, at).trim().slice(0, 20)] = line.slice(at + 1).trim(); }

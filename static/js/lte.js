@@ -231,3 +231,37 @@
     field.dispatchEvent(new Event("input", { bubbles: true }));
   });
 })();
+
+// The contact form (issue 15 part 3): "+ add phone / email / profile" adds a row, focused; the customer-only
+// fields show only when the stage is the customer stage. Without this script the form has empty rows and
+// shows every field.
+(function () {
+  "use strict";
+  document.querySelectorAll("form[data-contact-form]").forEach(function (form) {
+    form.querySelectorAll("button[data-add-row]").forEach(function (button) {
+      var kind = button.getAttribute("data-add-row");
+      var list = form.querySelector('[data-rows="' + kind + '"]');
+      var template = form.querySelector('template[data-row-template="' + kind + '"]');
+      if (!list || !template) { return; }
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        list.appendChild(template.content.cloneNode(true));
+        var added = list.lastElementChild && list.lastElementChild.querySelector("input");
+        if (added) { added.focus(); }
+      });
+    });
+    var stage = form.querySelector('select[name="stage"]');
+    var customerOnly = form.querySelectorAll("[data-customer-only]");
+    if (!stage || !customerOnly.length) { return; }
+    var customer = form.getAttribute("data-customer-stage");
+    var toggle = function () {
+      customerOnly.forEach(function (block) {
+        // Shown while it holds something, so nothing typed is hidden away.
+        var filled = Array.prototype.some.call(block.querySelectorAll("input"), function (i) { return i.value; });
+        block.hidden = stage.value !== customer && !filled;
+      });
+    };
+    stage.addEventListener("change", toggle);
+    toggle();
+  });
+})();

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from lte.accounts import plans
 from lte.crm import queries
-from lte.crm.forms import ContactForm, FollowUpForm, MessageForm, NoteForm, OrderForm, QuickContactForm
+from lte.crm.forms import ContactForm, FollowUpForm, MessageForm, NoteForm, OrderForm, QuickContactForm, prefill
 from lte.crm.models import Contact, FollowUp, Message, MessageTemplate, Note, Order, StageChange, Tag
 from lte.crm.services import contacts, duplicates, stages
 from lte.crm.views.links import email_links, phone_links
@@ -59,8 +59,11 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     filters = {k: v for k, v in (("q", q), ("tag", tag), ("stage", stage), ("sort", sort)) if v}
     more_url = (reverse("crm:contact-list") + "?" + urlencode({**filters, "cursor": result.next_cursor})
                 if result.next_cursor else "")
+    country = account_country(user)
+    # Each row with its main phone's links, for the row's call and text buttons.
+    rows = [(c, phone_links(c.phones[0], country=country) if c.phones else None) for c in result.items]
     context = {"page": result, "more_url": more_url, "more": bool(cursor), "q": q, "tag": tag, "stage": stage,
-               "sort": sort}
+               "sort": sort, "country": country, "rows": rows}
     if is_htmx(request):
         response = render(request, "crm/_contact_rows.html", context)
     else:
@@ -79,7 +82,8 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def contact_new(request: HttpRequest) -> HttpResponse:
     pipeline = stages.stages_of(request.user)
-    form = ContactForm(request.POST or None, stages=pipeline, initial={"stage": pipeline[0].slug if pipeline else ""})
+    initial = {"stage": pipeline[0].slug if pipeline else "", **prefill(request.GET.get("q", ""))}
+    form = ContactForm(request.POST or None, stages=pipeline, initial=initial)
     if request.method == "POST" and form.is_valid():
         with form_errors(form):
             contact = contacts.contact_create(owner=request.user, data=form.contact_data())
@@ -106,7 +110,8 @@ def contact_quick_add(request: HttpRequest) -> HttpResponse:
     pipeline = stages.stages_of(request.user)
     typed = quick.data
     form = ContactForm({"first_name": typed.get("first_name", ""), "last_name": typed.get("last_name", ""),
-                        "phones": typed.get("phone", ""), "emails": typed.get("email", ""),
+                        "phone": [typed.get("phone", "")], "phone_label": ["mobile"],
+                        "email": [typed.get("email", "")], "email_label": ["home"],
                         "stage": pipeline[0].slug if pipeline else ""}, stages=pipeline)
     form.is_valid()
     for field, errors in quick.errors.items():

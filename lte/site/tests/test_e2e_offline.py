@@ -173,7 +173,7 @@ def test_offline_the_app_opens_and_what_is_added_waits_then_reaches_the_server_o
         form = page.get_by_role("main")
         form.get_by_label("First name").fill("Fiona")
         form.get_by_label("Last name").fill("Form")
-        form.get_by_label("Phone numbers").fill("mobile: +1 415 555 0199")
+        form.get_by_label("Phone number").first.fill("+1 415 555 0199")  # the first row, its label "Mobile"
         form.get_by_label("Tags").fill("fair, tea")
         with page.expect_navigation():
             form.get_by_role("button", name="Save").click()
