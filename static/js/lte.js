@@ -120,6 +120,10 @@
     if (url && url.origin === window.location.origin && url.pathname === "/login") {
       event.detail.shouldSwap = false;
       window.location.assign(url.href);
+    } else if (xhr && xhr.status === 400 && event.detail.requestConfig && event.detail.requestConfig.elt &&
+               event.detail.requestConfig.elt.closest("[data-inplace]")) {
+      event.detail.shouldSwap = true; // an in-place form that was refused: the page with what was typed and why
+      event.detail.isError = false;
     } else if (xhr && xhr.status >= 400) {
       event.detail.shouldSwap = false;
       window.location.reload();
@@ -264,4 +268,66 @@
     stage.addEventListener("change", toggle);
     toggle();
   });
+})();
+
+// In-place saves (data-inplace forms: the contact page's note, message, follow-up and stage; the board's moves):
+// htmx posts them and swaps the part of the page that changed. After the swap the focus goes to what was just
+// saved (data-fresh), or to the first field that was refused. With no connection the form is posted the plain
+// way, so the service worker's outbox (sw.js) queues it as it queues any form post.
+(function () {
+  "use strict";
+  var submitter = null;
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("button[type=submit], button:not([type])") : null;
+    submitter = button && button.form && button.form.hasAttribute("data-inplace") ? button : null;
+  }, true);
+
+  function postPlainly(form) {
+    if (submitter && submitter.form === form && submitter.name) {
+      var hidden = document.createElement("input");
+      hidden.type = "hidden";
+      hidden.name = submitter.name;
+      hidden.value = submitter.value;
+      form.appendChild(hidden);
+    }
+    HTMLFormElement.prototype.submit.call(form);
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.target.closest && event.target.closest("form[data-inplace]");
+    if (form && navigator.onLine === false) {
+      event.preventDefault();
+      postPlainly(form);
+    }
+  });
+  document.addEventListener("htmx:sendError", function (event) {
+    var form = event.target.closest && event.target.closest("form[data-inplace]");
+    if (!form) { return; }
+    // A service worker answered for it (queued in the outbox): show the page as kept. Otherwise post it plainly.
+    if (navigator.serviceWorker && navigator.serviceWorker.controller) { window.location.reload(); } else { postPlainly(form); }
+  });
+
+  function show(element) {
+    element.focus({ preventScroll: true });
+    element.scrollIntoView({ block: "center" });
+  }
+  document.addEventListener("htmx:afterSettle", function () {
+    var fresh = document.querySelector("[data-fresh]");
+    if (fresh) {
+      fresh.removeAttribute("data-fresh");
+      show(fresh.querySelector("[aria-pressed=true]") || fresh);
+      return;
+    }
+    var refused = document.querySelector("[data-inplace] [aria-invalid=true], [data-inplace] .errors");
+    var field = refused && refused.closest("form").querySelector("[aria-invalid=true], input:not([type=hidden]), textarea, select");
+    if (field) { show(field); }
+  });
+
+  // An opened "+ Note" / "+ Follow-up" / ... fold: its first field is focused, scrolled clear of the tab bar.
+  document.addEventListener("toggle", function (event) {
+    var fold = event.target;
+    if (!fold.open || !fold.matches || !fold.matches(".adders details, details.card")) { return; }
+    var field = fold.querySelector("form input:not([type=hidden]), form textarea, form select");
+    if (field) { show(field); }
+  }, true);
 })();

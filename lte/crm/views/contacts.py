@@ -40,6 +40,16 @@ def contact_detail_url(contact_id) -> str:
     return reverse("crm:contact-detail", args=[contact_id])
 
 
+MAX_ROWS = 500
+
+
+def _count_param(request: HttpRequest, name: str, default: int) -> int:
+    try:
+        return max(0, min(int(request.GET.get(name, "")[:6]), MAX_ROWS))
+    except ValueError:
+        return default
+
+
 @login_required
 @require_GET
 def contact_list(request: HttpRequest) -> HttpResponse:
@@ -50,20 +60,28 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     sort = request.GET.get("sort", "name")
     sort = sort if sort in SORTS else "name"
     cursor = request.GET.get("cursor", "")[:500] or None
+    # `rows`: how many rows the list had when it was left ("Load more" pushes it into the URL with htmx), so Back
+    # shows them all again from the top and the browser can put the scroll back. `shown`: rows above a cursor.
+    shown = _count_param(request, "shown", 0)
+    limit = PAGE_SIZE if cursor else max(PAGE_SIZE, _count_param(request, "rows", PAGE_SIZE))
     try:
-        result = queries.page(user, q=q, tag=tag, stage=stage, sort=sort, limit=PAGE_SIZE, cursor=cursor,
+        result = queries.page(user, q=q, tag=tag, stage=stage, sort=sort, limit=limit, cursor=cursor,
                               with_count=not cursor)
     except ValidationError:  # a stale or hand-made cursor: start from the top
         cursor = None
+        shown = 0
         result = queries.page(user, q=q, tag=tag, stage=stage, sort=sort, limit=PAGE_SIZE)
     filters = {k: v for k, v in (("q", q), ("tag", tag), ("stage", stage), ("sort", sort)) if v}
-    more_url = (reverse("crm:contact-list") + "?" + urlencode({**filters, "cursor": result.next_cursor})
+    shown += len(result.items)
+    more_url = (reverse("crm:contact-list") + "?" + urlencode({**filters, "cursor": result.next_cursor,
+                                                                "shown": shown})
                 if result.next_cursor else "")
     country = account_country(user)
     # Each row with its main phone's links, for the row's call and text buttons.
     rows = [(c, phone_links(c.phones[0], country=country) if c.phones else None) for c in result.items]
-    context = {"page": result, "more_url": more_url, "more": bool(cursor), "q": q, "tag": tag, "stage": stage,
-               "sort": sort, "country": country, "rows": rows}
+    keep_url = reverse("crm:contact-list") + "?" + urlencode({**filters, "rows": min(shown + PAGE_SIZE, MAX_ROWS)})
+    context = {"page": result, "more_url": more_url, "keep_url": keep_url, "more": bool(cursor), "q": q,
+               "tag": tag, "stage": stage, "sort": sort, "country": country, "rows": rows}
     if is_htmx(request):
         response = render(request, "crm/_contact_rows.html", context)
     else:
@@ -212,8 +230,16 @@ def contact_stage(request: HttpRequest, contact_id) -> HttpResponse:
         contact = contacts.contact_set_stage(owner=request.user, contact_id=contact.pk,
                                              stage=request.POST.get("stage", "")[:40])
         if contact.stage is not None:
-            messages.success(request, _("Moved to %(stage)s.") % {"stage": contact.stage.name})
-    return redirect(next_url(request, contact_detail_url(contact.pk)))
+            moved = _("Moved to %(stage)s.") % {"stage": contact.stage.name}
+            if is_htmx(request) and not next_url(request, ""):  # the contact page's chips: saved in place
+                return saved_in_place(request, contact, "stage", moved)
+            if not is_htmx(request):
+                messages.success(request, moved)
+    target = next_url(request, contact_detail_url(contact.pk))
+    if is_htmx(request):  # the board: htmx follows the redirect and swaps the board, the moved card marked
+        path = target.partition("#")[0]
+        target = f"{path}{'&' if '?' in path else '?'}{urlencode({'moved': contact.pk})}"
+    return redirect(target)
 
 
 @login_required
@@ -234,6 +260,21 @@ def contact_merge(request: HttpRequest, contact_id, other_id) -> HttpResponse:
                      "contact; empty fields are filled in. The duplicate is then deleted."),
         "confirm": _("Merge into this one"), "danger": False, "back": contact_detail_url(keep.pk),
         "section": "contacts"})
+
+
+ANCHORS = {"note": "note-", "message": "message-", "followup": "fu-", "stage": "stage-picker"}
+
+
+def saved_in_place(request: HttpRequest, contact: Contact, fresh: str, message: str, pk: Any = "") -> HttpResponse:
+    """After a save on the contact page: htmx gets the page as it is now (it swaps #contact-page), the new item
+    marked data-fresh so lte.js moves the focus to it; a plain post (no JS, or the offline queue's fallback) goes
+    back to the page, scrolled to the new item."""
+    if is_htmx(request):
+        contact = contact_for(request, contact.pk)  # as saved: its stage, last contacted
+        return render(request, "crm/contact_detail.html",
+                      detail_context(request, contact) | {"fresh": fresh, "fresh_pk": str(pk), "saved": message})
+    messages.success(request, message)
+    return redirect(f"{contact_detail_url(contact.pk)}#{ANCHORS[fresh]}{pk}")
 
 
 def invalid_detail(request: HttpRequest, contact: Contact, **forms: Any) -> HttpResponse:

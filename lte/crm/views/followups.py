@@ -18,7 +18,7 @@ from lte.crm import queries
 from lte.crm.forms import FollowUpEditForm, FollowUpForm
 from lte.crm.models import FollowUp
 from lte.crm.services import followups
-from lte.crm.views.contacts import FOLLOWUP_ROWS, contact_detail_url, contact_for, invalid_detail
+from lte.crm.views.contacts import FOLLOWUP_ROWS, contact_detail_url, contact_for, invalid_detail, saved_in_place
 from lte.crm.views.today import activity_today
 from lte.lib.formats import format_day, format_moment
 from lte.lib.http import form_errors, found, is_htmx, next_url, owned
@@ -35,8 +35,8 @@ def followup_add(request: HttpRequest, contact_id) -> HttpResponse:
                                                 title=form.cleaned_data["title"],
                                                 due_at=form.cleaned_data["due_at"])
             when = format_moment(followup.due_at, "MMMEdjm")
-            messages.success(request, _("Follow-up set for %(when)s.") % {"when": when})
-            return redirect(contact_detail_url(contact.pk))
+            return saved_in_place(request, contact, "followup",
+                                  _("Follow-up set for %(when)s.") % {"when": when}, followup.pk)
     return invalid_detail(request, contact, followup_form=form)
 
 DUE_TABS = {"today": gettext_lazy("Today"), "overdue": gettext_lazy("Overdue"), "upcoming": gettext_lazy("Upcoming")}

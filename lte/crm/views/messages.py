@@ -17,7 +17,7 @@ from lte.crm.models import Message, MessageTemplate
 from lte.crm.services import messages as messages_service
 from lte.crm.services import templates
 from lte.crm.services.messages import message_log, message_update
-from lte.crm.views.contacts import contact_detail_url, contact_for, invalid_detail
+from lte.crm.views.contacts import contact_detail_url, contact_for, invalid_detail, saved_in_place
 from lte.crm.views.links import prefilled
 from lte.lib.formats import account_country
 from lte.lib.http import form_errors, found, is_htmx, owned
@@ -30,9 +30,8 @@ def message_add(request: HttpRequest, contact_id) -> HttpResponse:
     form = MessageForm(request.POST, prefix="msg")
     if form.is_valid():
         with form_errors(form):
-            message_log(owner=request.user, contact_id=contact.pk, **form.cleaned_data)
-            messages.success(request, _("Message logged."))
-            return redirect(contact_detail_url(contact.pk))
+            message = message_log(owner=request.user, contact_id=contact.pk, **form.cleaned_data)
+            return saved_in_place(request, contact, "message", _("Message logged."), message.pk)
     return invalid_detail(request, contact, message_form=form)
 
 

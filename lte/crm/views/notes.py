@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from lte.crm.forms import NoteForm
 from lte.crm.models import Note
 from lte.crm.services import notes
-from lte.crm.views.contacts import contact_detail_url, contact_for, invalid_detail
+from lte.crm.views.contacts import contact_detail_url, contact_for, invalid_detail, saved_in_place
 from lte.lib.http import form_errors, found, owned
 
 
@@ -23,9 +23,8 @@ def note_add(request: HttpRequest, contact_id) -> HttpResponse:
     form = NoteForm(request.POST, prefix="note")
     if form.is_valid():
         with form_errors(form):
-            notes.note_create(owner=request.user, contact=contact, body=form.cleaned_data["body"])
-            messages.success(request, _("Note saved."))
-            return redirect(contact_detail_url(contact.pk))
+            note = notes.note_create(owner=request.user, contact=contact, body=form.cleaned_data["body"])
+            return saved_in_place(request, contact, "note", _("Note saved."), note.pk)
     return invalid_detail(request, contact, note_form=form)
 
 

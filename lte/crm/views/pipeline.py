@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from lte.crm.forms import StageNameForm
-from lte.crm.models import Contact, Stage
+from lte.crm.models import Contact, FollowUp, Stage
 from lte.crm.services import stages
 from lte.lib.http import flash_errors
 
@@ -26,13 +26,17 @@ def board(request: HttpRequest) -> HttpResponse:
     user = request.user
     pipeline = stages.stages_of(user)
     counts = dict(Contact.objects.owned_by(user).values_list("stage").annotate(n=Count("id")).order_by())
+    # Each card's next open follow-up (and, from the contact itself, the last contact).
+    next_due = Subquery(FollowUp.objects.owned_by(user).filter(contact=OuterRef("pk"), done_at__isnull=True)
+                        .order_by("due_at").values("due_at")[:1])
     columns = []
     for i, stage in enumerate(pipeline):
-        cards = Contact.objects.owned_by(user).filter(stage=stage).order_by("sort_name", "id")[:BOARD_CARDS]
+        cards = (Contact.objects.owned_by(user).filter(stage=stage).annotate(next_due=next_due)
+                 .order_by("sort_name", "id")[:BOARD_CARDS])
         columns.append({"stage": stage, "cards": list(cards), "count": counts.get(stage.pk, 0),
                         "next": pipeline[i + 1] if i + 1 < len(pipeline) else None})
     return render(request, "crm/board.html", {"columns": columns, "stages": pipeline, "limit": BOARD_CARDS,
-                                              "section": "board"})
+                                              "moved": request.GET.get("moved", "")[:40], "section": "board"})
 
 
 @login_required
