@@ -69,18 +69,14 @@ class AccountAdapter(LoginLimitsAdapter):
             return self.respond_user_inactive(request, user)
         return super().pre_login(request, user, **kwargs)
 
-    def get_login_redirect_url(self, request: HttpRequest) -> str:
-        """A seller who has not yet finished or skipped the first-run steps lands on them (once: the steps set
-        `onboarded_at`); everyone else on Today, or the `next` page allauth honours before asking here."""
+    def get_signup_redirect_url(self, request: HttpRequest) -> str:
+        """The confirmation link signs the new seller in (ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION, in the browser that
+        signed up) and opens the first-run steps; they set `onboarded_at`, after which this is Today as usual.
+        A seller who confirmed elsewhere and logs in with the password finds the steps offered on Today."""
         user = request.user
         if user.is_authenticated and getattr(user, "onboarded_at", True) is None:
             return reverse("crm:welcome")
-        return super().get_login_redirect_url(request)
-
-    def get_signup_redirect_url(self, request: HttpRequest) -> str:
-        """The confirmation link signs the new seller in (ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION) through the
-        signup's pending login, which asks here: the first-run steps."""
-        return self.get_login_redirect_url(request)
+        return super().get_signup_redirect_url(request)
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Every link in allauth's emails points at LTE_BASE_URL, whatever host the request came in on; the

@@ -63,6 +63,17 @@ def test_skipping_ends_the_first_run_and_keeps_everything():
     assert client.get("/app/welcome")["Location"] == "/app/"
 
 
+def test_a_seller_who_confirmed_elsewhere_finds_the_steps_offered_on_today():
+    Client().post("/signup", SIGNUP)
+    [link] = links_in(outbox_messages()[0])
+    assert Client().post(link.split("8000", 1)[1]).status_code == 302  # another browser: not signed in there
+    client = Client()
+    assert client.post("/login", {"login": "dana@example.com", "password": PASSWORD})["Location"] == "/app/"
+    assert 'href="/app/welcome"' in client.get("/app/").content.decode()
+    client.post("/app/welcome", {"step": "1", "action": "skip"})
+    assert 'href="/app/welcome"' not in client.get("/app/").content.decode()
+
+
 def test_a_bad_step_is_the_first_one():
     client, _, _ = signed_up_and_confirmed()
     assert "Step 1 of 3" in client.get("/app/welcome?step=x").content.decode()
@@ -86,6 +97,7 @@ def test_account_pages_are_in_the_app_shell_in_sentence_case():
         assert heading in html, url
     html = client.get("/accounts/2fa/").content.decode()
     assert "Authenticator app" in html and "Authenticator App" not in html
+    assert "Change Email" not in client.get("/accounts/email/").content.decode()
 
 
 def test_two_factor_setup_offers_an_otpauth_link_and_a_numeric_code_field():
