@@ -284,6 +284,7 @@ def test_signup_without_18_plus_stores_nothing_and_sends_nothing(phone: Phone, l
         fill_signup(phone, name="Young Person", address=address, adult=False)
 
         assert phone.path == "/signup"
+        phone.screenshot("signup-under-18-360")
         error = phone.main().get_by_role("alert")
         assert "18 or older" in error.inner_text()
         assert "Nothing you typed has been stored" in error.inner_text()
