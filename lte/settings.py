@@ -297,7 +297,7 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_REAUTHENTICATION_REQUIRED = True
-ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True  # the link signs in (in the browser that signed up)
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False  # a reset never logs in, so it never bypasses two-factor
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = True  # phones stay logged in; the idle and absolute time-outs still apply
@@ -329,6 +329,11 @@ LOGIN_REDIRECT_URL = "crm:dashboard"
 ACCOUNT_LOGOUT_REDIRECT_URL = "/"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_ADAPTER = "lte.accounts.adapter.MFAAdapter"
+MFA_FORMS = {  # the same forms, with code fields that open the phone's number pad
+    "authenticate": "lte.accounts.forms.MFAAuthenticateForm",
+    "reauthenticate": "lte.accounts.forms.MFAReauthenticateForm",
+    "activate_totp": "lte.accounts.forms.ActivateTOTPForm",
+}
 MFA_TOTP_ISSUER = "LeadTrackEngine"
 MFA_TOTP_TOLERANCE = 1  # one 30-second step either side, for phone clocks that drift
 # The session list's "last used" is written by lte.accounts.middleware.session_timeouts, at most once a minute:

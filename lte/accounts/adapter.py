@@ -8,6 +8,7 @@ from allauth.account.internal.stagekit import clear_login
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from lte.accounts.countries import timezone_country
@@ -67,6 +68,15 @@ class AccountAdapter(LoginLimitsAdapter):
             clear_login(request)
             return self.respond_user_inactive(request, user)
         return super().pre_login(request, user, **kwargs)
+
+    def get_signup_redirect_url(self, request: HttpRequest) -> str:
+        """The confirmation link signs the new seller in (ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION, in the browser that
+        signed up) and opens the first-run steps; they set `onboarded_at`, after which this is Today as usual.
+        A seller who confirmed elsewhere and logs in with the password finds the steps offered on Today."""
+        user = request.user
+        if user.is_authenticated and getattr(user, "onboarded_at", True) is None:
+            return reverse("crm:welcome")
+        return super().get_signup_redirect_url(request)
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Every link in allauth's emails points at LTE_BASE_URL, whatever host the request came in on; the

@@ -3,6 +3,8 @@ from __future__ import annotations
 from datetime import time
 
 from allauth.account.forms import SignupForm as AllauthSignupForm
+from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
+from allauth.mfa.totp.forms import ActivateTOTPForm as AllauthActivateTOTPForm
 from django import forms
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -137,3 +139,26 @@ class CountryForm(forms.Form):
 class ApiTokenForm(forms.Form):
     name = forms.CharField(label=_("Token name"), max_length=100, strip=True,
                            help_text=_("Say where you will use it, e.g. “phone shortcut”."))
+
+
+# Authenticator and recovery codes are digits: the phone's number pad, and the code the phone offers from a text
+# or the authenticator app (autocomplete=one-time-code).
+CODE_ATTRS = {"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]*"}
+
+
+class _NumericCode:
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs.update(CODE_ATTRS)  # type: ignore[attr-defined]
+
+
+class MFAAuthenticateForm(_NumericCode, AuthenticateForm):
+    pass
+
+
+class MFAReauthenticateForm(_NumericCode, ReauthenticateForm):
+    pass
+
+
+class ActivateTOTPForm(_NumericCode, AllauthActivateTOTPForm):
+    pass

@@ -53,6 +53,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     reminder_hour = models.PositiveSmallIntegerField(default=9)
     # We keep only the attestation that the person is 18 or older, never a birth date.
     adult_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # When the seller finished or skipped the first-run steps (import, starter scripts, daily goal): unset, the
+    # first sign-in opens them; set, they are never shown again.
+    onboarded_at = models.DateTimeField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=now)

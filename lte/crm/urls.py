@@ -13,11 +13,13 @@ from lte.crm.views import (
     pipeline,
     templates,
     today,
+    welcome,
 )
 
 app_name = "crm"
 urlpatterns = [
     path("", today.dashboard, name="dashboard"),
+    path("welcome", welcome.welcome, name="welcome"),
     path("import/", imports.import_page, name="import"),
     path("import/upload", imports.import_upload, name="import-upload"),
     path("import/<uuid:import_id>/", imports.import_detail, name="import-detail"),

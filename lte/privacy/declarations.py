@@ -63,6 +63,7 @@ def declare() -> None:
                  ("digest_sent_on", lambda u: _date(u.digest_sent_on)),
                  ("reminder_hour", lambda u: u.reminder_hour),
                  ("adult_confirmed_at", lambda u: _date(u.adult_confirmed_at)),
+                 ("onboarded_at", lambda u: _date(u.onboarded_at)),
                  ("created_at", lambda u: _date(u.created_at)), ("last_login", lambda u: _date(u.last_login))),
         correct=_("Settings → Profile, Email and Preferences"), delete=_("deleted when you delete your account")))
     register("accounts.ApiToken", Entry(

@@ -16,6 +16,7 @@ from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_tot
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
+from django.utils import timezone
 
 from lte.accounts.models import User
 from lte.accounts.services import api_token_create
@@ -35,6 +36,8 @@ def clear_cache() -> None:
 
 
 def make_user(email_address: str, *, name: str = "Test User", verified: bool = True, **fields) -> User:
+    """An existing seller: past the first-run steps unless `onboarded_at=None` says it is a brand-new one."""
+    fields.setdefault("onboarded_at", timezone.now())
     user = User.objects.create_user(email_address, PASSWORD, name=name, **fields)
     EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=verified)
     return user

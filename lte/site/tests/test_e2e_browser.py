@@ -222,12 +222,24 @@ def test_signup_confirm_login_token_logout(phone: Phone, lte_server: LteServer) 
         phone.goto(link)
         phone.submit(phone.main().get_by_role("button", name="Confirm"))
 
-        # Log in.
-        phone.goto("/login")
-        phone.main().get_by_label("Email").fill(address)
-        phone.main().get_by_label("Password").fill(PASSWORD)
-        phone.submit(phone.main().get_by_role("button", name="Log in"))
+        # Signed in by the link, no typing again: the three first-run steps, then Today.
+        assert phone.path == "/app/welcome", phone.main().inner_text()
+        assert page.get_by_role("heading", level=1).inner_text() == "Bring your phone's contacts"
+        assert phone.main().get_by_text("On an iPhone").is_visible()
+        assert phone.main().get_by_text("On an Android phone").is_visible()
+        phone.screenshot("welcome-1-360")
+        phone.submit(phone.main().get_by_role("button", name="Next"))
+        assert page.get_by_role("heading", level=1).inner_text() == "Your starter scripts"
+        scripts = phone.main().get_by_role("checkbox")
+        assert scripts.count() == 6
+        scripts.first.set_checked(False)  # not this one
+        phone.submit(phone.main().get_by_role("button", name="Keep these and continue"))
+        assert page.get_by_role("heading", level=1).inner_text() == "Your daily goal"
+        phone.main().get_by_label("Reach-outs a day").fill("15")
+        phone.submit(phone.main().get_by_role("button", name="Done"))
         assert phone.path == "/app/", phone.main().inner_text()
+        phone.goto("/app/welcome")  # never again
+        assert phone.path == "/app/"
         assert phone.page.get_by_role("heading", level=1).inner_text() == "Hi Erin"
         phone.screenshot("dashboard-360")
 
@@ -250,6 +262,8 @@ def test_signup_confirm_login_token_logout(phone: Phone, lte_server: LteServer) 
         assert me["email"] == address
         assert me["name"] == "Erin Example"
         assert me["timezone"] == "Europe/Madrid"  # lte.js sent the browser's timezone at signup
+        _, scripts_left = api_get(lte_server, "/api/v1/templates", token)
+        assert len(scripts_left["items"] if isinstance(scripts_left, dict) else scripts_left) == 5
 
         # Log out from the header; the app is closed again.
         phone.submit(page.get_by_role("banner").get_by_role("button", name="Log out"))
@@ -270,6 +284,7 @@ def test_signup_without_18_plus_stores_nothing_and_sends_nothing(phone: Phone, l
         fill_signup(phone, name="Young Person", address=address, adult=False)
 
         assert phone.path == "/signup"
+        phone.screenshot("signup-under-18-360")
         error = phone.main().get_by_role("alert")
         assert "18 or older" in error.inner_text()
         assert "Nothing you typed has been stored" in error.inner_text()
