@@ -50,4 +50,14 @@ class Migration(migrations.Migration):
             model_name='contacttoken',
             index=models.Index(fields=['contact', 'token'], name='crm_token_contact_token'),
         ),
+        # On PostgreSQL, dropping follow-ups' own contact_id index above also drops every btree index on that
+        # column alone that isn't one of Meta.indexes, the one-open-touch partial unique index included (Django's
+        # _alter_field excludes only index names): made again here (DROP INDEX IF EXISTS first, a no-op where it
+        # survived, as on SQLite's rebuilt table).
+        migrations.RemoveConstraint(model_name='followup', name='crm_followup_one_open_touch'),
+        migrations.AddConstraint(
+            model_name='followup',
+            constraint=models.UniqueConstraint(condition=models.Q(('done_at', None), ('kind', 'touch')),
+                                               fields=('contact',), name='crm_followup_one_open_touch'),
+        ),
     ]
