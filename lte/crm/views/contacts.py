@@ -21,10 +21,19 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from lte.accounts import plans
 from lte.crm import queries
-from lte.crm.forms import ContactForm, FollowUpForm, MessageForm, NoteForm, OrderForm, QuickContactForm, prefill
+from lte.crm.forms import (
+    NETWORKS,
+    ContactForm,
+    FollowUpForm,
+    MessageForm,
+    NoteForm,
+    OrderForm,
+    QuickContactForm,
+    prefill,
+)
 from lte.crm.models import Contact, FollowUp, Message, MessageTemplate, Note, Order, StageChange, Tag
 from lte.crm.services import contacts, duplicates, stages
-from lte.crm.views.links import email_links, phone_links
+from lte.crm.views.links import email_links, phone_links, profile_links
 from lte.lib.formats import account_country
 from lte.lib.http import add_service_errors, flash_errors, form_errors, found, is_htmx, next_url, owned
 from lte.lib.zones import today_for
@@ -159,6 +168,7 @@ def detail_context(request: HttpRequest, contact: Contact, **forms: Any) -> dict
         "phones": [phone_links(p, label, country=account_country(user))
                    for p, label in zip(contact.phones, contact.phone_labels, strict=True)],
         "emails": [email_links(e, label) for e, label in zip(contact.emails, contact.email_labels, strict=True)],
+        "profiles": profile_links(contact.social, NETWORKS),
         "stages": stages.stages_of(user),
         "open_followups": open_followups,
         "timeline": timeline,

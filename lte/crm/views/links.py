@@ -1,11 +1,13 @@
-"""Reaching a contact: tel:, sms:, WhatsApp and mailto: links, and buttons that open the phone's app with a
-message typed in.
+"""Reaching a contact: tel:, sms:, WhatsApp and mailto: links, social profiles as links to the network, and buttons
+that open the phone's app with a message typed in.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from django.utils.translation import gettext as _
 
@@ -48,6 +50,49 @@ def phone_links(e164: str, label: str = "", *, country: str = "") -> Phone:
     plus = "+" + digits
     return Phone(number=e164, display=display, tel=f"tel:{plus}", sms=f"sms:{plus}",
                  whatsapp=f"https://wa.me/{digits}", label=label)
+
+
+@dataclass
+class Profile:
+    network: str  # the stored key: "instagram", … or what an import brought ("myspace")
+    name: str  # the network's name to show
+    handle: str
+    url: str  # "" when the handle can't be made into a link we trust
+
+
+HANDLE = re.compile(r"(?=.*\w)[\w.\-]{1,100}")  # a letter or digit at least: not "." or ".."
+# A profile's address from its handle, per network the form offers (NETWORKS); the handle goes in quoted.
+PROFILE_URLS = {
+    "instagram": "https://www.instagram.com/{}/", "facebook": "https://www.facebook.com/{}",
+    "tiktok": "https://www.tiktok.com/@{}", "linkedin": "https://www.linkedin.com/in/{}", "x": "https://x.com/{}",
+    "twitter": "https://x.com/{}",
+}
+
+
+def profile_url(network: str, handle: str) -> str:
+    """Where a profile is: the handle itself when it is already a web address, else the network's address for
+    that handle ("@ana.sells" on Instagram), a WhatsApp chat for a number; "" when it is none of these."""
+    handle = handle.strip()
+    parts = urlsplit(handle)
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return handle
+    if network == "whatsapp":
+        digits = "".join(ch for ch in handle if ch.isdigit())
+        return f"https://wa.me/{digits}" if 7 <= len(digits) <= 15 else ""
+    pattern = PROFILE_URLS.get(network)
+    name = handle.removeprefix("@")
+    if network == "linkedin":
+        name = name.removeprefix("in/")
+    if pattern is None or not HANDLE.fullmatch(name):
+        return ""
+    return pattern.format(quote(name, safe=""))
+
+
+def profile_links(social: dict[str, str] | None, names: Mapping[str, object]) -> list[Profile]:
+    """A contact's social profiles, each with its link (or none) and the network's name from `names`."""
+    return [Profile(network=network, name=str(names.get(network, network)), handle=handle,
+                    url=profile_url(network, handle))
+            for network, handle in (social or {}).items() if handle]
 
 
 def email_links(address: str, label: str = "") -> Email:
