@@ -236,6 +236,10 @@ class StagePatch(Strict):
     followup_days: int | None = Field(ge=1, le=366, description="null removes the rule")
 
 
+class StageIn(Strict):
+    name: str = Field(min_length=1, max_length=stages.NAME_MAX, description="added at the end of the pipeline")
+
+
 def _data(payload: Strict) -> ContactData:
     given: dict[str, Any] = payload.model_dump(exclude_unset=True)
     return ContactData(**{field: given.get(field, UNSET) for field in ContactData.__dataclass_fields__})
@@ -403,6 +407,20 @@ def stage_update(request: HttpRequest, stage_slug: str, payload: StagePatch):
     if not Stage.objects.owned_by(request.user).filter(slug=stage_slug).exists():
         raise Stage.DoesNotExist
     return Status(200, stages.stage_rule_set(owner=request.user, slug=stage_slug, followup_days=payload.followup_days))
+
+
+@router.post("/stages", response={201: StageRuleOut, 400: Detail})
+def stage_create(request: HttpRequest, payload: StageIn):
+    return Status(201, stages.stage_create(owner=request.user, name=payload.name))
+
+
+@router.delete("/stages/{slug:stage_slug}", response={204: None, 400: Detail})
+def stage_delete(request: HttpRequest, stage_slug: str, move_to: str = Query("", max_length=40)):
+    """`?move_to=` names the stage its contacts go to; needed when it has any. The last stage can't go."""
+    if not Stage.objects.owned_by(request.user).filter(slug=stage_slug).exists():
+        raise Stage.DoesNotExist
+    stages.stage_delete(owner=request.user, slug=stage_slug, move_to=move_to or None)
+    return HttpResponse(status=204)
 
 
 # --- Possible duplicates ----------------------------------------------------------------------------------

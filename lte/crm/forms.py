@@ -345,3 +345,16 @@ class GoalForm(forms.Form):
 
 class StageNameForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=40, widget=forms.TextInput(attrs=TEXT))
+
+
+class StageDeleteForm(forms.Form):
+    """Where a deleted stage's contacts go: any other stage, needed only when it has contacts."""
+
+    move_to = forms.ChoiceField(label=_("Move its contacts to"), required=False)
+
+    def __init__(self, *args, choices: list[tuple[str, str]], needed: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        move_to = self.fields["move_to"]
+        assert isinstance(move_to, forms.ChoiceField)
+        move_to.choices = choices
+        move_to.required = needed

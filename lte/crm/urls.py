@@ -73,7 +73,9 @@ urlpatterns = [
     path("activity/goal", activity.activity_goal, name="activity-goal"),
     path("activity/add", activity.activity_add, name="activity-add"),
     path("stages/", pipeline.stage_list, name="stage-list"),
+    path("stages/add", pipeline.stage_add, name="stage-add"),
     path("stages/<slug:slug>/rename", pipeline.stage_rename, name="stage-rename"),
+    path("stages/<slug:slug>/delete", pipeline.stage_delete, name="stage-delete"),
     path("stages/<slug:slug>/move", pipeline.stage_move, name="stage-move"),
     path("stages/<slug:slug>/rule", pipeline.stage_rule, name="stage-rule"),
 ]

@@ -38,7 +38,7 @@ from lte.crm.services.normalise import (
     unique,
 )
 from lte.crm.services.notes import MAX_NOTE
-from lte.crm.services.stages import CUSTOMER_STAGE, stage_by_slug, stages_of
+from lte.crm.services.stages import CUSTOMER_STAGE, first_stage, stage_by_slug, stages_of
 from lte.crm.services.tags import MAX_TAGS, TAG_MAX
 
 _ISO_DATE = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})(?:[T ][0-9:.Z+-]*)?$")
@@ -134,6 +134,7 @@ class _Context:
     def __init__(self, owner) -> None:
         self.owner = owner
         self._stages: dict[str, Stage | ValidationError] = {}
+        self._first: Stage | None = None
 
     def stage(self, slug: str) -> Stage:
         if slug not in self._stages:
@@ -146,6 +147,12 @@ class _Context:
         if isinstance(found, ValidationError):
             raise found
         return found
+
+    def first(self) -> Stage:
+        """Where a row without a stage starts (stages.first_stage), looked up once per run."""
+        if self._first is None:
+            self._first = first_stage(self.owner)
+        return self._first
 
 
 def clean_tags(names: Iterable[str]) -> list[str]:
@@ -290,10 +297,10 @@ def _validated(ctx: _Context, number: int, data: ContactData, notes: list[str], 
     finally:
         data.stage, data.tags = stage_slug, tag_names
     try:
-        stage = ctx.stage(stage_slug if stage_slug is not UNSET else "new-lead")
+        stage = ctx.stage(stage_slug) if stage_slug is not UNSET else ctx.first()
     except ValidationError:
         rejected.append((word("stage"), str(stage_slug)))
-        stage = ctx.stage("new-lead")
+        stage = ctx.first()
         data.stage = UNSET
     tags = []
     for name in (tag_names or []) if tag_names is not UNSET else []:

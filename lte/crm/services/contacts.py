@@ -39,7 +39,7 @@ from lte.crm.services.normalise import (
     clean_url,
     unique,
 )
-from lte.crm.services.stages import CUSTOMER_STAGE, stage_by_slug
+from lte.crm.services.stages import CUSTOMER_STAGE, first_stage, stage_by_slug
 from lte.crm.services.tags import tags_for, tags_named
 from lte.lib import bulk
 
@@ -246,7 +246,7 @@ def contact_create(*, owner, data: ContactData | None = None, contact_id=None, *
     data = data or ContactData(**fields)
     contact = Contact(owner=owner, **({"pk": contact_id} if contact_id is not None else {}))
     _emails, _phones, stage = _apply(contact, owner, data)
-    contact.stage = stage or stage_by_slug(owner, "new-lead")
+    contact.stage = stage or first_stage(owner)
     contact.save()
     index_contact(contact)
     if data.tags is not UNSET:

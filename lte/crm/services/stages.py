@@ -1,15 +1,17 @@
-"""The pipeline's stages: the defaults every account starts with, renaming and reordering."""
+"""The pipeline's stages: the defaults every account starts with; adding, renaming, reordering and deleting."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_noop as _
 
-from lte.crm.models import Stage
+from lte.crm.models import Contact, Stage, StageChange
+from lte.crm.services.followups import schedule_reorder
 from lte.crm.services.normalise import MAX_TOUCH_DAYS, clean_text
 
 # Named in the account's language when they are created (then they are the seller's own, to rename).
@@ -19,6 +21,9 @@ DEFAULT_STAGES = [
     ("not-now", _("Not now")),
 ]
 CUSTOMER_STAGE = "customer"
+FIRST_STAGE = "new-lead"
+MAX_STAGES = 20
+NAME_MAX = 40
 
 
 @transaction.atomic
@@ -52,6 +57,12 @@ def stages_of(owner) -> list[Stage]:
     return list(Stage.objects.owned_by(owner)) or stage_defaults_create(owner=owner)
 
 
+def first_stage(owner) -> Stage:
+    """Where a new contact starts: "New lead" while the seller keeps it, else the first stage of their pipeline."""
+    pipeline = stages_of(owner)
+    return next((s for s in pipeline if s.slug == FIRST_STAGE), pipeline[0])
+
+
 def stage_by_slug(owner, slug: str) -> Stage:
     stage = Stage.objects.owned_by(owner).filter(slug=slug).first()
     if stage is None and not Stage.objects.owned_by(owner).exists():
@@ -65,9 +76,65 @@ def stage_by_slug(owner, slug: str) -> Stage:
 @transaction.atomic
 def stage_rename(*, owner, slug: str, name: str) -> Stage:
     stage = stage_by_slug(owner, slug)
-    stage.name = clean_text(name, field="name", max_length=40, required=True)
+    stage.name = _unused_name(owner, name, but=stage)
     stage.save(update_fields=["name"])
     return stage
+
+
+def _unused_name(owner, name: str, *, but: Stage | None = None) -> str:
+    name = clean_text(name, field="name", max_length=NAME_MAX, required=True)
+    others = Stage.objects.owned_by(owner).exclude(pk=but.pk if but else None)
+    same = next((s for s in others if s.name.casefold() == name.casefold()), None)
+    if same is not None:
+        raise ValidationError({"name": gettext("There is already a stage called “%(name)s”.") % {"name": same.name}})
+    return name
+
+
+@transaction.atomic
+def stage_create(*, owner, name: str) -> Stage:
+    """A new stage at the end of the pipeline. Its slug comes from the name and never changes (renaming keeps it)."""
+    pipeline = stages_of(owner)
+    if len(pipeline) >= MAX_STAGES:
+        raise ValidationError({"name": gettext("A pipeline has at most %(max)s stages.") % {"max": MAX_STAGES}})
+    name = _unused_name(owner, name)
+    base = slugify(name)[:NAME_MAX - 4].strip("-") or "stage"
+    taken = {s.slug for s in pipeline}
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return Stage.objects.create(owner=owner, slug=slug, name=name,
+                                position=max(s.position for s in pipeline) + 1)
+
+
+@transaction.atomic
+def stage_delete(*, owner, slug: str, move_to: str | None = None) -> int:
+    """Deletes a stage; the contacts in it move to `move_to` (needed when there are any), each with the move on its
+    timeline. Moving is not working a contact: no stage rule fires, and `updated_at` says the record changed.
+    Returns how many contacts moved."""
+    stage = stage_by_slug(owner, slug)
+    if Stage.objects.owned_by(owner).count() <= 1:
+        raise ValidationError({"stage": gettext("A pipeline keeps at least one stage.")})
+    contacts = Contact.objects.owned_by(owner).filter(stage=stage)
+    moving = list(contacts.values_list("pk", flat=True))
+    if moving:
+        if not move_to:
+            raise ValidationError({"move_to": gettext("Choose the stage its contacts move to.")})
+        target = stage_by_slug(owner, move_to)
+        if target.pk == stage.pk:
+            raise ValidationError({"move_to": gettext("Choose another stage for its contacts.")})
+        at = timezone.now()
+        StageChange.objects.bulk_create(
+            [StageChange(owner=owner, contact_id=pk, from_name=stage.name, to_name=target.name, at=at)
+             for pk in moving], batch_size=1000)
+        reorders: list[Contact] = []
+        if target.slug == CUSTOMER_STAGE:  # as moving one contact there does: a customer since today
+            contacts.filter(customer_since__isnull=True).update(customer_since=timezone.localdate())
+            reorders = list(contacts.filter(reorder_every_days__isnull=False).select_related("owner"))
+        contacts.update(stage=target, updated_at=at)
+        for contact in reorders:
+            schedule_reorder(contact)
+    stage.delete()
+    return len(moving)
 
 
 def clean_rule_days(value) -> int | None:

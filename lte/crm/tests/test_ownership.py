@@ -50,7 +50,7 @@ from lte.crm.services.followups import followup_create
 from lte.crm.services.messages import message_log
 from lte.crm.services.notes import note_create
 from lte.crm.services.orders import order_create
-from lte.crm.services.stages import stage_rename
+from lte.crm.services.stages import stage_create, stage_rename, stages_of
 from lte.crm.services.templates import template_save
 from lte.teams.models import TeamPost
 from lte.teams.services import post_create, share_activity_set, team_create, team_join, template_share
@@ -382,6 +382,8 @@ def import_target(world: World) -> Target:
 def stage_target(world: World) -> Target:
     """Stages are addressed by slug, and every account has the same slugs: bob asking for 'presented' gets
     his own stage, never alice's (renamed here to the canary so a leak would show)."""
+    if "presented" not in {s.slug for s in stages_of(world.alice)}:  # the request for another method deleted it
+        stage_create(owner=world.alice, name="Presented")
     stage = stage_rename(owner=world.alice, slug="presented", name=f"{CANARY} stage")
     return Target(stage.slug, lambda: row_state(stage), shared_name=True)
 

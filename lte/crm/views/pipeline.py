@@ -1,4 +1,4 @@
-"""The pipeline: the board of contacts by stage, and renaming and reordering the stages."""
+"""The pipeline: the board of contacts by stage, and adding, renaming, reordering and deleting the stages."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from lte.crm.forms import StageNameForm
+from lte.crm.forms import StageDeleteForm, StageNameForm
 from lte.crm.models import Contact, FollowUp, Stage
 from lte.crm.services import stages
-from lte.lib.http import flash_errors
+from lte.lib.formats import format_number
+from lte.lib.http import flash_errors, form_errors, next_url
 
 BOARD_CARDS = 50
 
@@ -36,7 +38,9 @@ def board(request: HttpRequest) -> HttpResponse:
         columns.append({"stage": stage, "cards": list(cards), "count": counts.get(stage.pk, 0),
                         "next": pipeline[i + 1] if i + 1 < len(pipeline) else None})
     return render(request, "crm/board.html", {"columns": columns, "stages": pipeline, "limit": BOARD_CARDS,
-                                              "moved": request.GET.get("moved", "")[:40], "section": "board"})
+                                              "moved": request.GET.get("moved", "")[:40], "section": "board",
+                                              "add_form": StageNameForm(prefix="new"),
+                                              "can_add": len(pipeline) < stages.MAX_STAGES})
 
 
 @login_required
@@ -46,7 +50,52 @@ def stage_list(request: HttpRequest) -> HttpResponse:
     counts = dict(Contact.objects.owned_by(request.user).values_list("stage").annotate(n=Count("id")).order_by())
     rows = [{"stage": s, "count": counts.get(s.pk, 0), "form": StageNameForm(initial={"name": s.name},
                                                                              prefix=s.slug)} for s in pipeline]
-    return render(request, "crm/stage_list.html", {"rows": rows, "section": "stages"})
+    return render(request, "crm/stage_list.html", {"rows": rows, "section": "stages",
+                                                   "add_form": StageNameForm(prefix="new"),
+                                                   "can_add": len(pipeline) < stages.MAX_STAGES})
+
+
+@login_required
+@require_POST
+def stage_add(request: HttpRequest) -> HttpResponse:
+    """A new stage at the end, from the board or the stages page (`next` says which one to go back to)."""
+    back = next_url(request, reverse("crm:stage-list"))
+    form = StageNameForm(request.POST, prefix="new")
+    with flash_errors(request):
+        if not form.is_valid():
+            raise ValidationError(_("A stage name is 1 to 40 characters."))
+        stage = stages.stage_create(owner=request.user, name=form.cleaned_data["name"])
+        messages.success(request, _("Stage “%(stage)s” added at the end.") % {"stage": stage.name})
+        return redirect(back.split("#")[0] + ("#col-" if back.startswith(reverse("crm:board")) else "#stage-")
+                        + stage.slug)
+    return redirect(back)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def stage_delete(request: HttpRequest, slug: str) -> HttpResponse:
+    """Asks where the stage's contacts go (any other stage), then deletes it; the last stage stays."""
+    stage = _stage(request, slug)
+    pipeline = stages.stages_of(request.user)
+    others = [s for s in pipeline if s.pk != stage.pk]
+    count = Contact.objects.owned_by(request.user).filter(stage=stage).count()
+    back = next_url(request, reverse("crm:stage-list"))
+    form = StageDeleteForm(request.POST if request.method == "POST" else None, choices=[(s.slug, s.name) for s in others], needed=bool(count))
+    if request.method == "POST" and form.is_valid():
+        with form_errors(form):
+            moved = stages.stage_delete(owner=request.user, slug=stage.slug,
+                                        move_to=form.cleaned_data.get("move_to") or None)
+            if moved:
+                messages.success(request, ngettext(
+                    "Stage “%(stage)s” deleted; its contact is now in %(target)s.",
+                    "Stage “%(stage)s” deleted; its %(count)s contacts are now in %(target)s.", moved) % {
+                    "stage": stage.name, "count": format_number(moved),
+                    "target": next(s.name for s in others if s.slug == form.cleaned_data["move_to"])})
+            else:
+                messages.success(request, _("Stage “%(stage)s” deleted.") % {"stage": stage.name})
+            return redirect(back.split("#")[0])
+    return render(request, "crm/stage_delete.html", {"stage": stage, "count": count, "form": form, "back": back,
+                                                     "last": not others, "section": "stages"})
 
 
 def _stage(request: HttpRequest, slug: str) -> Stage:

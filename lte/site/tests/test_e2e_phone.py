@@ -22,6 +22,7 @@ EMAIL = "tess.taps@example.com"
 MIN_TAP = 44
 PUBLIC_PAGES = ["/", "/pricing", "/privacy", "/login", "/signup"]
 APP_PAGES = ["/app/", "/app/contacts/", "/app/contacts/{contact}/", "/app/contacts/new", "/app/board/",
+             "/app/stages/", "/app/stages/presented/delete",
              "/app/followups/", "/app/templates/", "/app/settings/", "/app/your-data/",
              "/app/welcome", "/app/welcome?step=2", "/app/welcome?step=3", "/accounts/email/", "/accounts/2fa/",
              "/accounts/password/change/"]
@@ -145,3 +146,15 @@ def test_app_pages_have_big_tap_targets_and_no_serious_axe_violation(seller, lte
     page, contact_id = seller
     with lte_server.log_on_failure():
         check(page, lte_server, path.format(contact=contact_id))
+
+
+@pytest.mark.parametrize("path", ["/app/", "/app/contacts/", "/app/settings/"])
+def test_the_header_is_one_line_and_names_today_once(seller, lte_server: LteServer, path: str) -> None:
+    """The review's "2-line header repeats Today": the bar is one row of tap targets, and Today is the tab bar's."""
+    page, _contact_id = seller
+    page.goto(lte_server.url(path))
+    header = page.locator("header.bar")
+    box = header.bounding_box()
+    assert box is not None and box["height"] < 2 * MIN_TAP, f"{path}: the header is {box} high"
+    assert header.get_by_role("link", name="Today", exact=True).count() == 0
+    assert page.locator("nav.crm-nav").get_by_role("link", name="Today").count() == 1
