@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test test-fast lint types check bench clean-venv messages
+.PHONY: run test test-fast lint types check bench clean-venv messages screens
 
 $(BIN)/lte: requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("LTE needs Python 3.11 or newer" if sys.version_info < (3, 11) else 0)'
@@ -43,6 +43,11 @@ types: $(VENV)/.dev
 check: $(VENV)/.dev
 	LTE_ENV=production LTE_BASE_URL=https://app.example.com LTE_DATA_DIR=$$(mktemp -d) \
 	  $(BIN)/lte check --deploy --fail-level WARNING
+
+# Screenshots of the main screens into docs/screens/ (lte/testing/screens.py): a fresh `lte run`, a demo seller with
+# made-up data, Chromium on a 390×844 phone; SCREENS="login today" for some. Commit the PNGs it writes.
+screens: $(VENV)/.dev
+	$(BIN)/python -m lte.testing.screens $(if $(SCREENS),--only $(SCREENS))
 
 clean-venv:
 	rm -rf $(VENV)
