@@ -18,6 +18,7 @@ from lte.accounts.http import AuthenticatedHttpRequest
 from lte.billing import stripe
 from lte.billing.models import Subscription
 from lte.billing.services import PAID_PLANS, TRIAL_DAYS, checkout_start, portal_url
+from lte.lib.formats import format_money
 
 # The pages Checkout and the Customer Portal live on: the billing page's forms may lead there, no page more.
 STRIPE_PAGES = ["https://checkout.stripe.com", "https://billing.stripe.com"]
@@ -54,7 +55,9 @@ def _billing_context(request) -> dict:
     return {"section": "billing", "enabled": True, "plan": plans.plan_of(user), "trial_days": TRIAL_DAYS,
             "subscription": Subscription.objects.filter(user=user).first(),
             "currency": currency, "limit": plans.FREE_CONTACT_LIMIT,
-            "offers": [(code, plans.price(code, currency)) for code in PAID_PLANS],
+            # The pricing page's words for it, in the seller's locale ("9,00 € / month").
+            "offers": [(code, _("%(price)s / month") % {"price": format_money(plans.price(code, currency), currency)})
+                       for code in PAID_PLANS],
             "checkout_done": request.GET.get("checkout") == "done"}
 
 

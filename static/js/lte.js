@@ -6,6 +6,11 @@
   if (tz && !tz.value && window.Intl) {
     try { tz.value = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { /* keep UTC */ }
   }
+  // The settings tabs scroll sideways on a phone: the current page's tab is in view, not off the edge.
+  var current = document.querySelector(".settings > .tabs [aria-current=page]");
+  if (current && current.parentElement.scrollWidth > current.parentElement.clientWidth) {
+    current.scrollIntoView({ block: "nearest", inline: "center" });
+  }
   // Select a freshly created API token on tap, ready to copy.
   var secret = document.getElementById("new-token");
   if (secret) {

@@ -24,8 +24,8 @@ def test_with_billing_on_it_offers_the_plans_in_the_sellers_currency(fake_stripe
     alice.currency = "EUR"
     alice.save(update_fields=["currency"])
     page = alice_client.get("/app/settings/billing").content.decode()
-    assert "Upgrade to Pro — 9.00 EUR" in page
-    assert "Upgrade to Leader — 19.00 EUR" in page
+    assert '<span>Upgrade to Pro</span> <span class="offer-price">€9.00 / month</span>' in page
+    assert '<span>Upgrade to Leader</span> <span class="offer-price">€19.00 / month</span>' in page
     assert "14 days" in page
     assert not Subscription.objects.exists()  # looking costs nothing at Stripe
 

@@ -80,7 +80,8 @@ def stage_delete(request: HttpRequest, slug: str) -> HttpResponse:
     others = [s for s in pipeline if s.pk != stage.pk]
     count = Contact.objects.owned_by(request.user).filter(stage=stage).count()
     back = next_url(request, reverse("crm:stage-list"))
-    form = StageDeleteForm(request.POST if request.method == "POST" else None, choices=[(s.slug, s.name) for s in others], needed=bool(count))
+    form = StageDeleteForm(request.POST if request.method == "POST" else None,
+                           choices=[(s.slug, s.name) for s in others], needed=bool(count))
     if request.method == "POST" and form.is_valid():
         with form_errors(form):
             moved = stages.stage_delete(owner=request.user, slug=stage.slug,

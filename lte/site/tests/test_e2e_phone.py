@@ -131,6 +131,8 @@ def check(page: Page, server: LteServer, path: str) -> None:
     assert not violations, f"{path}: axe finds\n" + "\n".join(violations)
     small = page.evaluate(SMALL_TAP_TARGETS, MIN_TAP)
     assert not small, f"{path}: tap targets under {MIN_TAP} px:\n" + "\n".join(small)
+    wide = page.evaluate("() => document.documentElement.scrollWidth")
+    assert wide <= PHONE_390["width"], f"{path}: the page is {wide} px wide, so it scrolls sideways on the phone"
 
 
 @pytest.mark.parametrize("path", PUBLIC_PAGES)
@@ -158,3 +160,18 @@ def test_the_header_is_one_line_and_names_today_once(seller, lte_server: LteServ
     assert box is not None and box["height"] < 2 * MIN_TAP, f"{path}: the header is {box} high"
     assert header.get_by_role("link", name="Today", exact=True).count() == 0
     assert page.locator("nav.crm-nav").get_by_role("link", name="Today").count() == 1
+
+
+@pytest.mark.parametrize("path", ["/app/settings/", "/app/your-data/", "/app/settings/tokens"])
+def test_the_settings_tabs_are_one_row_with_the_current_tab_in_view(seller, lte_server: LteServer,
+                                                                    path: str) -> None:
+    page, _contact_id = seller
+    page.goto(lte_server.url(path))
+    tabs = page.locator(".settings > .tabs")
+    row = tabs.bounding_box()
+    assert row is not None and row["height"] < 2 * MIN_TAP, f"{path}: the tabs wrap ({row})"
+    current = tabs.locator("[aria-current=page]")
+    box = current.bounding_box()
+    assert box is not None
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE_390["width"], (
+        f"{path}: the current tab is off the screen at {box}")
