@@ -15,7 +15,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
-import psycopg
 from django.core.exceptions import ImproperlyConfigured
 
 from lte.lib.datadir import make_private
@@ -82,6 +81,8 @@ def _key_store_holds_keys() -> bool:
     query = "SELECT EXISTS (SELECT 1 FROM vault_accountkey)"
     url = envstr("KEYSTORE_URL")
     if url:
+        import psycopg  # only with a PostgreSQL key store: `lte run`'s supervisor reads these settings, ~20 MB less
+
         url = url.replace("postgres://", "postgresql://", 1)
         try:
             with psycopg.connect(url, connect_timeout=10) as pg:
@@ -109,6 +110,8 @@ def _key_store_holds_keys() -> bool:
 def _pg_database_exists(url: str) -> bool:
     """Whether the database of `url` exists on its server (asked of the server's `postgres` database); True
     when even that can't be asked, so an unreachable server is never taken for an empty one."""
+    import psycopg
+
     info = psycopg.conninfo.conninfo_to_dict(url)
     name = info.get("dbname")
     try:
