@@ -88,8 +88,9 @@ def test_it_asks_a_new_seller_to_check_their_email_after_signup():
     assert response.redirect_chain[-1][0] == reverse("account_email_verification_sent")
     html = assert_ours(response, "Check your email", signed_in=False, stock=(
         "Verify Your Email Address", "We have sent an email to you for verification",
-        "finalize the signup process"))
+        "finalize the signup process", "Confirmation email sent to"))
     assert "spam folder" in html
+    assert "We sent a confirmation link to dana@example.com." in html  # the flash, in our words
     assert f'href="{reverse("account_login")}"' in html
 
 
@@ -194,8 +195,15 @@ def test_it_asks_before_logging_out_in_our_words(alice):
     html = assert_ours(client.get("/accounts/logout/"), "Log out of LTE?", signed_in=True, stock=(
         "Sign Out", "Are you sure you want to sign out?"))
     assert html.count('action="/accounts/logout/"') == 2  # the header's button and this page's
-    client.post("/accounts/logout/")
+    response = client.post("/accounts/logout/", follow=True)
     assert "_auth_user_id" not in client.session
+    text = response.content.decode()
+    assert "You&#x27;re logged out." in text and "You have signed out." not in text
+
+
+def test_it_greets_by_name_on_today_without_a_signed_in_flash(alice):
+    response = Client().post("/login", {"login": "alice@example.com", "password": PASSWORD}, follow=True)
+    assert "Successfully signed in as" not in response.content.decode()
 
 
 def test_it_says_an_inactive_account_is_closed():
