@@ -210,15 +210,16 @@
   render();
 
   // Logging out wipes the outbox (sw.js): ask first when something in it was never sent.
-  var logout = document.querySelector('form[action="/accounts/logout/"]');
-  if (logout && box) {
+  // Every logout form: the header's, and the "Log out of LTE?" page's.
+  Array.prototype.forEach.call(document.querySelectorAll('form[action="/accounts/logout/"]'), function (logout) {
+    if (!box) { return; }
     logout.addEventListener("submit", function (event) {
       if (waiting && !window.confirm(box.getAttribute("data-logout"))) {
         event.preventDefault();
         event.stopImmediatePropagation();
       }
     }, true);
-  }
+  });
 })();
 
 // Tap-to-insert placeholders on the script form: each button puts its {placeholder} where the cursor is in the
