@@ -20,12 +20,12 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]  # one server and
 PHONE_390: ViewportSize = {"width": 390, "height": 844}
 EMAIL = "tess.taps@example.com"
 MIN_TAP = 44
-PUBLIC_PAGES = ["/", "/pricing", "/privacy", "/login", "/signup"]
+PUBLIC_PAGES = ["/", "/pricing", "/privacy", "/login", "/signup", "/accounts/password/reset/"]
 APP_PAGES = ["/app/", "/app/contacts/", "/app/contacts/{contact}/", "/app/contacts/new", "/app/board/",
              "/app/stages/", "/app/stages/presented/delete",
              "/app/followups/", "/app/templates/", "/app/settings/", "/app/your-data/",
              "/app/welcome", "/app/welcome?step=2", "/app/welcome?step=3", "/accounts/email/", "/accounts/2fa/",
-             "/accounts/password/change/"]
+             "/accounts/password/change/", "/accounts/logout/"]
 
 # Every visible control smaller than MIN_TAP in either direction. A radio or a checkbox counts with its label
 # (the label is what a thumb presses); a link inside a sentence is exempt, as WCAG 2.5.8 allows.
