@@ -55,6 +55,7 @@ clean-venv:
 bench: $(VENV)/.dev
 	$(BIN)/python bench/vault_bench.py
 	$(BIN)/python bench/crm_bench.py
+	$(BIN)/python bench/size_bench.py
 	$(BIN)/python bench/rights_bench.py
 	$(BIN)/python bench/import_bench.py
 

@@ -118,9 +118,11 @@ def seed_account(*, contacts: int, notes_per_contact: int, tags: int = 50, seed:
                                   stage=rnd.choice(stages))
                 rows.append(contact)
                 lookups += [
-                    ContactLookup(owner=user, contact=contact, kind="email", digest=email_digest(user.pk, email)),
-                    ContactLookup(owner=user, contact=contact, kind="phone", digest=phone_digest(user.pk, phone)),
-                    ContactLookup(owner=user, contact=contact, kind="phonen",
+                    ContactLookup(owner=user, contact=contact, kind=ContactLookup.EMAIL,
+                                  digest=email_digest(user.pk, email)),
+                    ContactLookup(owner=user, contact=contact, kind=ContactLookup.PHONE,
+                                  digest=phone_digest(user.pk, phone)),
+                    ContactLookup(owner=user, contact=contact, kind=ContactLookup.NATIONAL,
                                   digest=national_digest(user.pk, national_digits(phone))),
                 ]
                 tokens += [ContactToken(owner=user, contact=contact, token=w)

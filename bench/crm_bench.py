@@ -25,7 +25,7 @@ def main() -> None:
     from django.test import Client
 
     from lte.accounts.services import api_token_create
-    from lte.crm.models import Contact
+    from lte.crm.models import Contact, ContactLookup
     from lte.crm.services.notes import note_create
     from lte.vault.context import acting_for
 
@@ -117,7 +117,8 @@ def main() -> None:
          name_search("zoe", "mull"), "≤ 10 ms"),
         (f"API exact phone search '{local_phone}'", get(api, f"/api/v1/contacts?q={local_phone}"),
          ((f"SELECT {cols} FROM crm_contactlookup l {cross} crm_contact c {stage_of} WHERE l.owner_id = %s "
-           "AND l.kind = 'phone' AND l.digest = %s AND c.id = l.contact_id", owner, digest),), "≤ 10 ms"),
+           "AND l.kind = %s AND l.digest = %s AND c.id = l.contact_id", owner, ContactLookup.PHONE, digest),),
+         "≤ 10 ms"),
         ("API contact detail", get(api, f"/api/v1/contacts/{detail.pk}"), (contact,), ""),
         ("API notes of a contact (20)", get(api, f"/api/v1/contacts/{detail.pk}/notes"), (notes,), ""),
     ]

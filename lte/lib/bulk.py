@@ -8,7 +8,6 @@ through the import tests, which compare a bulk-imported contact with one made by
 
 from __future__ import annotations
 
-import os
 import uuid
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
@@ -35,22 +34,13 @@ def insert_rows(model, names: list[str], rows: list[tuple], *, ready: bool = Fal
 
 
 class DbIds:
-    """UUIDs as this database stores them (a UUID, or 32 hex digits where there is no UUID type), and new
-    random (version 4) ones, made without building a UUID object for each."""
+    """UUIDs as this database stores them: a UUID, or 32 hex digits where there is no UUID type."""
 
     def __init__(self) -> None:
         self.native = connections[DEFAULT_DB_ALIAS].features.has_native_uuid_field
 
     def of(self, value: uuid.UUID):
         return value if self.native else value.hex
-
-    def new(self):
-        if self.native:
-            return uuid.uuid4()
-        raw = bytearray(os.urandom(16))
-        raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
-        raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
-        return raw.hex()
 
 
 def _db_value(field, db):

@@ -277,8 +277,8 @@ def contact_create_many(*, owner, contacts: list[Contact], tags: list[list[str]]
     indexes = indexes if indexes is not None else [index_entries(c) for c in contacts]  # (the import has them)
     for contact, names, bodies, (words, entries) in zip(contacts, tags, notes, indexes, strict=True):
         contact_id = ids.of(contact.pk)
-        token_rows += [(ids.new(), owner_id, contact_id, word) for word in words]
-        lookup_rows += [(ids.new(), owner_id, contact_id, kind, digest) for kind, digest in entries]
+        token_rows += [(owner_id, contact_id, word) for word in words]  # (their integer keys: the database's)
+        lookup_rows += [(owner_id, contact_id, kind, digest) for kind, digest in entries]
         links += [(contact_id, ids.of(by_name[t.casefold()].pk)) for t in names if t.casefold() in by_name]
         note_rows += [Note(owner_id=contact.owner_id, contact=contact, body=body) for body in bodies]
         if reminders and contact.stage is not None and contact.stage.slug == CUSTOMER_STAGE \
@@ -289,8 +289,8 @@ def contact_create_many(*, owner, contacts: list[Contact], tags: list[list[str]]
                                       title=touch_title(owner),
                                       due_at=contact.created_at + timedelta(days=contact.stay_in_touch_days)))
     bulk.insert_instances(Contact, contacts)
-    bulk.insert_rows(ContactToken, ["id", "owner", "contact", "token"], token_rows, ready=True)
-    bulk.insert_rows(ContactLookup, ["id", "owner", "contact", "kind", "digest"], lookup_rows, ready=True)
+    bulk.insert_rows(ContactToken, ["owner", "contact", "token"], token_rows, ready=True)
+    bulk.insert_rows(ContactLookup, ["owner", "contact", "kind", "digest"], lookup_rows, ready=True)
     bulk.insert_rows(Contact.tags.through, ["contact", "tag"], links, ready=True)
     Note.objects.bulk_create(note_rows)
     FollowUp.objects.bulk_create(followups)

@@ -17,6 +17,9 @@ from lte.crm.text import fold, search_key, sort_key
 from lte.vault.blind import blind_index
 
 TAIL_DIGITS = 4
+# The blind index's domain of each kind of lookup: mixed into its HMAC, so fixed for as long as digests are stored
+# (ContactLookup's one-character kinds are only how a row says which it is).
+EMAIL_DOMAIN, PHONE_DOMAIN, NATIONAL_DOMAIN, TAIL_DOMAIN = "email", "phone", "phonen", "tail4"
 PHONE_TEXT = re.compile(r"[0-9+\-.()/\s]+")  # what a number is written with: digits, spaces, + - . ( ) /
 
 
@@ -27,11 +30,11 @@ def looks_like_phone(text: str) -> bool:
 
 
 def email_digest(owner_id, email: str) -> str:
-    return blind_index(owner_id, ContactLookup.EMAIL, email.casefold())
+    return blind_index(owner_id, EMAIL_DOMAIN, email.casefold())
 
 
 def phone_digest(owner_id, e164: str) -> str:
-    return blind_index(owner_id, ContactLookup.PHONE, e164)
+    return blind_index(owner_id, PHONE_DOMAIN, e164)
 
 
 def national_digits(text: str) -> str:
@@ -45,7 +48,7 @@ def national_digits(text: str) -> str:
 
 
 def national_digest(owner_id, digits: str) -> str:
-    return blind_index(owner_id, ContactLookup.NATIONAL, digits)
+    return blind_index(owner_id, NATIONAL_DOMAIN, digits)
 
 
 def phone_tail(text: str) -> str:
@@ -55,7 +58,7 @@ def phone_tail(text: str) -> str:
 
 
 def tail_digest(owner_id, tail: str) -> str:
-    return blind_index(owner_id, ContactLookup.TAIL, tail)
+    return blind_index(owner_id, TAIL_DOMAIN, tail)
 
 
 def tail_digests(owner_id, phones: Iterable[str]) -> list[str]:
