@@ -99,7 +99,8 @@ def test_it_shows_the_confirmation_page_and_the_link_signs_the_seller_in():
     html = assert_ours(client.get(path), "Confirm your email address", signed_in=False, stock=(
         "Confirm Email Address", "Please confirm that", "is an email address for user"))
     assert "<strong>dana@example.com</strong>" in html
-    assert f'action="{path}"' in html and 'name="csrfmiddlewaretoken"' in html
+    # allauth signs a fresh key each time it is read (a timestamp): the form's may be a second newer than the link's.
+    assert f'action="{path.split(":")[0]}:' in html and 'name="csrfmiddlewaretoken"' in html
     response = client.post(path)
     assert response.status_code == 302
     assert EmailAddress.objects.get(email="dana@example.com").verified
