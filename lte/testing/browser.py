@@ -44,7 +44,7 @@ URL = re.compile(r"https?://[^\s<>\"]+")
 @pytest.fixture(scope="module")
 def lte_server(tmp_path_factory) -> Iterator[LteServer]:
     """`lte run` with a fresh data dir (and database), stopped with SIGTERM at the end, which must exit 0."""
-    server = LteServer(root=tmp_path_factory.mktemp("e2e"))
+    server = LteServer(root=tmp_path_factory.mktemp("e2e"), from_template=True)
     try:
         server.start()
         yield server

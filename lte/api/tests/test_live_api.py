@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("live-api")]  # one serv
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> Iterator[LteServer]:
-    server = LteServer(root=tmp_path_factory.mktemp("live-api"))
+    server = LteServer(root=tmp_path_factory.mktemp("live-api"), from_template=True)
     try:
         server.start()
         yield server

@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e-billing")]
 @pytest.fixture(scope="module")
 def billing_server(tmp_path_factory) -> Iterator[LteServer]:
     base = fakestripe.start()
-    server = LteServer(root=tmp_path_factory.mktemp("e2e-billing"),
+    server = LteServer(root=tmp_path_factory.mktemp("e2e-billing"), from_template=True,
                        extra_env={"STRIPE_SECRET_KEY": SECRET_KEY, "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
                                   "STRIPE_API_BASE": base})
     try:
