@@ -9,7 +9,7 @@ Primary keys are random UUIDs, made before the insert, because the ciphertext is
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -82,45 +82,15 @@ class OwnedDerived(models.Model):
         abstract = True
 
 
-class Contact(Owned):
-    owner = owner_without_own_index()
-    tag_names: list[str]  # not a column: a list page's tags, in one query (lte.crm.queries.with_tag_names)
-    first_name = models.CharField(max_length=NAME_MAX, blank=True, default="")
-    last_name = models.CharField(max_length=NAME_MAX, blank=True, default="")
-    # The organisation stays plaintext like the names (lists show it next to them); what else a card holds
-    # (job title, phone/email labels, more addresses, websites) is sealed in `details`.
-    company = models.CharField(max_length=NAME_MAX, blank=True, default="")
-    search_name = models.CharField(max_length=2 * NAME_MAX + 3, editable=False, default="")
-    sort_name = models.CharField(max_length=2 * NAME_MAX + 1, editable=False, default="")
-    # Emails and phone numbers are sealed together (one decryption per contact on a list page);
-    # contact.emails and contact.phones read them.
-    reach = EncryptedField(codec="reach", null=True, blank=True)
-    address = EncryptedField(null=True, blank=True)
-    birthday = EncryptedField(codec="date", null=True, blank=True)
-    social = EncryptedField(codec="json", null=True, blank=True)
-    details = EncryptedField(codec="json", null=True, blank=True)
-    source = models.CharField(max_length=40, blank=True, default="")
-    stage = models.ForeignKey(Stage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    tags = models.ManyToManyField(Tag, blank=True, related_name="contacts")
-    customer_since = models.DateField(null=True, blank=True)
-    reorder_every_days = models.PositiveSmallIntegerField(null=True, blank=True)
-    # "Stay in touch every N days": a follow-up falls due when N days pass without a logged message.
-    stay_in_touch_days = models.PositiveSmallIntegerField(null=True, blank=True)
-    last_contacted_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=now, editable=False)
-    updated_at = models.DateTimeField(default=now)
+class ContactReading:
+    """What a contact's sealed reach and details say, read the same way by a Contact and by a row of the API's
+    list (lte.crm.queries.Listed, which is not a model instance)."""
 
-    class Meta:
-        indexes = [
-            models.Index(fields=["owner", "sort_name", "id"], name="crm_contact_owner_sort"),
-            models.Index(fields=["owner", "search_name"], name="crm_contact_owner_search"),
-            models.Index(fields=["owner", "created_at", "id"], name="crm_contact_owner_created"),
-            models.Index(fields=["owner", "last_contacted_at", "id"], name="crm_contact_owner_lastc"),
-            models.Index(fields=["owner", "stage"], name="crm_contact_owner_stage"),
-        ]
-
-    def __str__(self) -> str:
-        return f"Contact {self.pk}"
+    __slots__ = ()
+    reach: dict | None
+    details: dict | None
+    address: str | None
+    birthday: date | None
 
     @property
     def emails(self) -> list[str]:
@@ -163,6 +133,46 @@ class Contact(Owned):
         """Websites and profiles as {label, value}."""
         return [dict(u) for u in self._detail("urls", [])]
 
+
+class Contact(ContactReading, Owned):
+    owner = owner_without_own_index()
+    tag_names: list[str]  # not a column: a list page's tags, in one query (lte.crm.queries.with_tag_names)
+    first_name = models.CharField(max_length=NAME_MAX, blank=True, default="")
+    last_name = models.CharField(max_length=NAME_MAX, blank=True, default="")
+    # The organisation stays plaintext like the names (lists show it next to them); what else a card holds
+    # (job title, phone/email labels, more addresses, websites) is sealed in `details`.
+    company = models.CharField(max_length=NAME_MAX, blank=True, default="")
+    search_name = models.CharField(max_length=2 * NAME_MAX + 3, editable=False, default="")
+    sort_name = models.CharField(max_length=2 * NAME_MAX + 1, editable=False, default="")
+    # Emails and phone numbers are sealed together (one decryption per contact on a list page);
+    # contact.emails and contact.phones read them.
+    reach = EncryptedField(codec="reach", null=True, blank=True)
+    address = EncryptedField(null=True, blank=True)
+    birthday = EncryptedField(codec="date", null=True, blank=True)
+    social = EncryptedField(codec="json", null=True, blank=True)
+    details = EncryptedField(codec="json", null=True, blank=True)
+    source = models.CharField(max_length=40, blank=True, default="")
+    stage = models.ForeignKey(Stage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="contacts")
+    customer_since = models.DateField(null=True, blank=True)
+    reorder_every_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    # "Stay in touch every N days": a follow-up falls due when N days pass without a logged message.
+    stay_in_touch_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_contacted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=now, editable=False)
+    updated_at = models.DateTimeField(default=now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["owner", "sort_name", "id"], name="crm_contact_owner_sort"),
+            models.Index(fields=["owner", "search_name"], name="crm_contact_owner_search"),
+            models.Index(fields=["owner", "created_at", "id"], name="crm_contact_owner_created"),
+            models.Index(fields=["owner", "last_contacted_at", "id"], name="crm_contact_owner_lastc"),
+            models.Index(fields=["owner", "stage"], name="crm_contact_owner_stage"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Contact {self.pk}"
 
 class ContactToken(OwnedDerived):
     """Each folded word of a contact's name, for search-as-you-type by word prefix through an index."""

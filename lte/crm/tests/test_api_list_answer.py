@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime
 import pytest
 from ninja.responses import NinjaJSONEncoder
 
-from lte.crm.api import ContactOut
+from lte.crm.api import ContactOut, contact_out
 from lte.crm.models import Contact
-from lte.crm.queries import with_stages, with_tag_names
+from lte.crm.queries import page, with_stages, with_tag_names
 from lte.crm.services.contacts import ContactData, contact_create, contact_update
 from lte.vault.context import acting_for
 
@@ -64,3 +64,25 @@ def test_a_page_attaches_each_contacts_own_stage_and_sorted_tags(alice, cast):
             fresh = Contact.objects.select_related("stage").get(pk=row.pk)
             assert row.stage == fresh.stage and row.stage.slug == fresh.stage.slug
             assert row.tag_names == sorted(t.name for t in fresh.tags.all())
+
+
+def _answers(owner, **query) -> tuple[list[dict], int | None, str | None]:
+    found = page(owner, **query)
+    return [contact_out(c) for c in found.items], found.count, found.next_cursor
+
+
+@pytest.mark.parametrize("query", [
+    {}, {"limit": 2}, {"limit": 1, "offset": 2}, {"sort": "-created"}, {"sort": "-last_contacted", "limit": 2},
+    {"q": "zoe"}, {"q": "bea ruiz"}, {"q": "+34 612 345 678"}, {"q": "zoe@example.com"}, {"tag": "yoga"},
+    {"stage": "contacted"}, {"q": "nobody"},
+], ids=str)
+def test_the_lists_rows_read_without_models_answer_as_contacts_do(alice, cast, query):
+    """page(listed=True), the API list's reading (no model instances), gives the same answers, count and cursor as
+    Contacts read through the ORM, on every path a page takes; and the next page from its cursor too."""
+    with acting_for(alice.pk):
+        fast, slow = _answers(alice, listed=True, **query), _answers(alice, **query)
+        assert fast == slow
+        if fast[2]:
+            after = {**query, "cursor": fast[2]} if "offset" not in query else {**query, "offset": query["offset"] + 1}
+            assert _answers(alice, listed=True, **after) == _answers(alice, **after)
+    assert fast[1] is not None and len(fast[0]) <= fast[1]
