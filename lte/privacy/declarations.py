@@ -197,6 +197,8 @@ def declare() -> None:
     register("crm.ContactToken", Entry("Search index of contact names", DERIVED, user_field="owner_id"))
     register("crm.ContactLookup", Entry("Blind index of contact emails and phones", DERIVED, user_field="owner_id"))
     register("crm.Contact_tags", Entry("Contact ↔ tag links", DERIVED, user_field="contact__owner_id"))
+    register("crm.ContactCount", Entry("How many contacts you hold (kept for the list's count)", DERIVED,
+                                       user_field="owner_id"))
     # --- Teams (lte.teams: nothing in them points at anyone's CRM). Account rows, not owned ones: the ORM
     # deletes them with the account, so a leader's teams go with every membership and share in them. ---
     register("teams.Team", Entry(
