@@ -21,8 +21,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import cast
 
 from django.core.exceptions import EmptyResultSet, ValidationError
-from django.db import connections
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db import connections, models
+from django.db.models import BooleanField, Exists, F, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from lte.crm.models import Contact, ContactCount, ContactLookup, ContactReading, ContactToken, FollowUp, Stage, Tag
 from lte.crm.services.index import (
@@ -262,6 +263,24 @@ def _decode_cursor(cursor: str, sort: str) -> tuple:
     return value, pk
 
 
+def _past(query: QuerySet, field: str, value, pk: str, *, descending: bool) -> Q:
+    """The rows after (value, pk) in list order, as one row-value comparison: `(key, id) > (?, ?)` is a range
+    of the (owner, key, id) index on SQLite and PostgreSQL, where `key > ? OR (key = ? AND id > ?)` was
+    filtered row by row on PostgreSQL (175 ms a page at 100,000 contacts). Nulls sort last when descending."""
+    connection = connections[query.db]
+    quote = connection.ops.quote_name
+    column = cast(models.Field, Contact._meta.get_field(field))
+    try:
+        key = Contact._meta.pk.get_db_prep_value(uuid.UUID(pk), connection)
+    except ValueError:
+        raise ValidationError({"cursor": "is not a cursor from this list."}) from None
+    table = quote(Contact._meta.db_table)
+    sql = f"({table}.{quote(str(column.column))}, {table}.{quote('id')}) {'<' if descending else '>'} (%s, %s)"
+    past = RawSQL(sql, (column.get_db_prep_value(value, connection), key),  # noqa: S611 - quoted names; values bound
+                  output_field=BooleanField())
+    return Q(past) | Q(**{f"{field}__isnull": True}) if descending and column.null else Q(past)
+
+
 def contact_count(owner) -> int:
     """How many contacts the owner holds, exactly: the row the database keeps (crm.ContactCount), not a count
     of 100,000 index entries."""
@@ -419,11 +438,8 @@ def page(owner, *, q: str = "", tag: str = "", stage: str = "", sort: str = "nam
         descending = order[0].startswith("-")
         if value is None:  # past the rows with a value, among the nulls (which sort last descending)
             query = query.filter(**{f"{field}__isnull": True}, **{"id__lt" if descending else "id__gt": pk})
-        elif descending:
-            query = query.filter(Q(**{f"{field}__lt": value}) | Q(**{field: value, "id__lt": pk})
-                                 | Q(**{f"{field}__isnull": True}))
         else:
-            query = query.filter(Q(**{f"{field}__gt": value}) | Q(**{field: value, "id__gt": pk}))
+            query = query.filter(_past(query, field, value, pk, descending=descending))
         rows = fetch(query[: limit + 1])
     elif offset > 500:
         # Deep offsets walk the (owner, sort key, id) index for ids only, then fetch one page of rows.
