@@ -1,9 +1,9 @@
 """Many rows in one prepared statement, for the import's batches (lte.crm.services.contacts.contact_create_many).
 
 bulk_create builds a model instance and compiles SQL for every row: 80% of an import's time. These write the
-same values, each prepared by its own field for the database, through one executemany. Only the model's
-quoted table and column names go into the SQL; every value is a parameter. Tested on SQLite and PostgreSQL
-through the import tests, which compare a bulk-imported contact with one made by contact_create.
+same values, each prepared by its own field for the database, through one executemany (COPY on PostgreSQL).
+Only the model's quoted table and column names go into the SQL; every value is a parameter. Tested on SQLite and
+PostgreSQL through the import tests, which compare a bulk-imported contact with one made by contact_create.
 """
 
 from __future__ import annotations
@@ -27,10 +27,23 @@ def insert_rows(model, names: list[str], rows: list[tuple], *, ready: bool = Fal
            f"VALUES ({', '.join(['%s'] * len(fields))})")  # only the model's quoted names; values are parameters
     prepare = [_db_value(f, db) for f in fields]
     with db.cursor() as cursor:
+        if db.vendor == "postgresql":
+            _copy(cursor, model, fields, rows if ready else
+                  (tuple(p(v) for p, v in zip(prepare, row, strict=True)) for row in rows), qn)
+            return
         for start in range(0, len(rows), 2000):
             chunk = rows[start:start + 2000]
             cursor.executemany(sql, chunk if ready else [tuple(p(v) for p, v in zip(prepare, row, strict=True))
                                                          for row in chunk])
+
+
+def _copy(cursor, model, fields, rows, qn) -> None:
+    """PostgreSQL: the rows through COPY, one statement for them all. executemany sent one INSERT per row (a
+    third of an import's time there) and fired a statement's triggers once per row (crm_contact's count)."""
+    columns = ", ".join(qn(f.column) for f in fields)
+    with cursor.cursor.copy(f"COPY {qn(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 class DbIds:
