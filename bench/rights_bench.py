@@ -61,7 +61,7 @@ def main() -> None:
     print(f"| export, first bytes | {first:.2f} s | — | — | < 1 s |")
     print(f"| export, peak memory of the exporting process | {peak:.0f} MB | — | — | ≤ 150 MB |")
     print(f"| delete the account (rows, sessions, keys, WAL checkpoint) | {deleted:.1f} s | {floor_delete:.1f} s "
-          f"(rolled back) | {deleted / floor_delete:.1f}× | ≤ 5 s |")
+          f"(keys checked, rolled back) | {deleted / floor_delete:.1f}× | ≤ 5 s |")
     print(f"load average after: {load_average()}")
 
 
@@ -100,8 +100,8 @@ def plain_export(plain: Plain, user_id, out: Path) -> float:
 
 
 def plain_delete(plain: Plain, user_id) -> float:
-    """The account's rows deleted with plain DELETEs in one transaction, then rolled back (the real deletion
-    runs after): the floor of the deletion."""
+    """The account's rows deleted with plain DELETEs in one transaction, their foreign keys checked, then rolled
+    back (the real deletion runs after): the floor of the deletion."""
     owner = plain.key(user_id)
     start = time.perf_counter()
     plain.rows("BEGIN")
@@ -110,6 +110,8 @@ def plain_delete(plain: Plain, user_id) -> float:
     plain.rows("DELETE FROM crm_contact_tags WHERE contact_id IN (SELECT id FROM crm_contact WHERE owner_id = %s)",
                owner)
     plain.rows("DELETE FROM crm_contact WHERE owner_id = %s", owner)
+    if plain.vendor == "postgresql":  # the foreign keys' checks, deferred to the commit, run here as ours do
+        plain.rows("SET CONSTRAINTS ALL IMMEDIATE")
     seconds = time.perf_counter() - start
     plain.rows("ROLLBACK")
     return seconds
