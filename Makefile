@@ -28,7 +28,7 @@ run: $(BIN)/lte
 # Tests are spread one by one over both workers; only an xdist_group (the browser tests: one server and one
 # Chromium per module) stays on one worker. test-fast is the inner loop: no browser, no slow sweeps.
 test: $(VENV)/.dev
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2 --dist loadgroup --durations=30
 
 test-fast: $(VENV)/.dev
 	$(BIN)/pytest -n 2 -m "not e2e and not slow"
