@@ -26,9 +26,9 @@ def setup_instance() -> None:
         url = os.environ.get(f"BENCH_{var}")
         if url:
             sys.path.insert(0, str(ROOT))
-            from lte.testing.server import create_postgres_database, with_database
+            from lte.testing.server import create_postgres_database
 
-            os.environ[var], drop = create_postgres_database(with_database(url, "postgres"))
+            os.environ[var], drop = create_postgres_database(url)
             atexit.register(_dropped, drop)  # a run's database goes with it (each holds a 100k-contact account)
         else:
             os.environ.pop(var, None)

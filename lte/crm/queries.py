@@ -287,11 +287,9 @@ def contact_count(owner) -> int:
     return ContactCount.objects.filter(owner=owner).values_list("contacts", flat=True).first() or 0
 
 
-def with_stages(owner, rows: list) -> list:
+def with_stages(owner, rows: list[Contact]) -> list[Contact]:
     """Each contact's stage, from one query of the owner's few stages: a join built a Stage for every row,
-    a fifth of a list page's time. Listed rows came with their stage's slug."""
-    if rows and isinstance(rows[0], Listed):
-        return rows
+    a fifth of a list page's time."""
     wanted = {row.stage_id for row in rows if row.stage_id}
     by_id = {s.pk: s for s in Stage.objects.owned_by(owner).filter(pk__in=wanted)} if wanted else {}
     field = Contact._meta.get_field("stage")
@@ -360,7 +358,6 @@ class Listed(ContactReading):
     MOMENTS = ("last_contacted_at", "created_at", "updated_at")
 
 
-
 def _listed(owner, query: QuerySet) -> list[Listed]:
     """The rows of a query of this owner's contacts (filtered, ordered and sliced as the caller wants), as
     Listed: the ORM writes the SQL, the database's driver converts the values (SQLite's for dates and times,
@@ -372,9 +369,8 @@ def _listed(owner, query: QuerySet) -> list[Listed]:
     with connections[query.db].cursor() as cursor:
         cursor.execute(sql, params)
         found = cursor.fetchall()
-    openers = {name: raw_opener(cast(EncryptedField, Contact._meta.get_field(name)), owner.pk)
-               for name in Listed.SEALED}
-    sealed = [(Listed.COLUMNS.index(name), name, opener) for name, opener in openers.items()]
+    sealed = [(Listed.COLUMNS.index(name), raw_opener(cast(EncryptedField, Contact._meta.get_field(name)), owner.pk))
+              for name in Listed.SEALED]
     moments = [Listed.COLUMNS.index(name) for name in Listed.MOMENTS]
     keys = [Listed.COLUMNS.index(name) for name in ("pk", "owner_id", "stage_id")]
     names = Listed.ATTRIBUTES
@@ -382,7 +378,7 @@ def _listed(owner, query: QuerySet) -> list[Listed]:
     for values in found:
         raw_pk = values[0]
         values = list(values)
-        for at, _name, opener in sealed:
+        for at, opener in sealed:
             values[at] = opener(raw_pk, values[at])
         for at in moments:
             moment = values[at]
@@ -451,7 +447,9 @@ def page(owner, *, q: str = "", tag: str = "", stage: str = "", sort: str = "nam
         query = contacts(owner, q=q, tag=tag, stage=stage).order_by(*ordering)
         rows = fetch(query[offset: offset + limit + 1])
     more = len(rows) > limit
-    rows = with_stages(owner, with_tag_names(rows[:limit]))
+    rows = with_tag_names(rows[:limit])
+    if not listed:  # Listed rows came with their stage's slug
+        rows = with_stages(owner, rows)
     return Page(rows, count, _encode_cursor(rows[-1], sort) if more and rows else None)
 
 

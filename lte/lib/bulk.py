@@ -23,14 +23,14 @@ def insert_rows(model, names: list[str], rows: list[tuple], *, ready: bool = Fal
     db = connections[DEFAULT_DB_ALIAS]  # the object itself: the `connection` proxy costs a lookup per use
     fields = [model._meta.get_field(name) for name in names]
     qn = db.ops.quote_name
-    sql = (f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608
-           f"VALUES ({', '.join(['%s'] * len(fields))})")  # only the model's quoted names; values are parameters
     prepare = [_db_value(f, db) for f in fields]
     with db.cursor() as cursor:
         if db.vendor == "postgresql":
             _copy(cursor, model, fields, rows if ready else
                   (tuple(p(v) for p, v in zip(prepare, row, strict=True)) for row in rows), qn)
             return
+        sql = (f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608
+               f"VALUES ({', '.join(['%s'] * len(fields))})")  # only the model's quoted names; values are parameters
         for start in range(0, len(rows), 2000):
             chunk = rows[start:start + 2000]
             cursor.executemany(sql, chunk if ready else [tuple(p(v) for p, v in zip(prepare, row, strict=True))

@@ -59,7 +59,7 @@ class Instance:
                      "LTE_CACHE_PREFIX": f"lte-bk-{os.getpid()}-{id(self)}"}
         for variable in ("DATABASE_URL", "KEYSTORE_URL"):
             if os.environ.get(variable):
-                url, drop = create_postgres_database(with_database(os.environ[variable], "postgres"))
+                url, drop = create_postgres_database(os.environ[variable])
                 self.env[variable] = url
                 self.cleanups.append(drop)
 

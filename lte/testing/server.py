@@ -60,14 +60,15 @@ def _psycopg_url(url: str) -> str:
     return urlunsplit(("postgresql", parts.netloc, parts.path, parts.query, parts.fragment))
 
 
-def create_postgres_database(admin_url: str, template: str = "") -> tuple[str, Callable[[], None]]:
-    """Creates ``lte_e2e_<random>`` on the server of ``admin_url`` (a copy of ``template``'s database if given);
-    returns its URL and a function dropping it."""
+def create_postgres_database(url: str, template: str = "") -> tuple[str, Callable[[], None]]:
+    """Creates ``lte_e2e_<random>`` on the server of ``url`` (a copy of ``template``'s database if given),
+    connecting to its maintenance database (the suite's own may not exist yet); returns its URL and a function
+    dropping it."""
     import psycopg
     from psycopg import sql
 
     name = f"lte_e2e_{secrets.token_hex(6)}"
-    admin_url = with_database(admin_url, "postgres")
+    admin_url = with_database(url, "postgres")
     create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
     if template:
         create += sql.SQL(" TEMPLATE {}").format(sql.Identifier(urlsplit(template).path.lstrip("/")))
@@ -141,11 +142,10 @@ def migrated_template() -> MigratedTemplate:
     probe.data_dir.mkdir(parents=True, mode=0o700)
     template = MigratedTemplate(data_dir=probe.data_dir)
     if os.environ.get("DATABASE_URL"):
-        template.database_url, drop = create_postgres_database(with_database(os.environ["DATABASE_URL"], "postgres"))
+        template.database_url, drop = create_postgres_database(os.environ["DATABASE_URL"])
         atexit.register(drop)
     if os.environ.get("KEYSTORE_URL"):
-        template.keystore_url, drop_keys = create_postgres_database(
-            with_database(os.environ["KEYSTORE_URL"], "postgres"))
+        template.keystore_url, drop_keys = create_postgres_database(os.environ["KEYSTORE_URL"])
         atexit.register(drop_keys)
     atexit.register(shutil.rmtree, root, ignore_errors=True)
     env = probe.environment() | {"LTE_DATA_DIR": str(probe.data_dir)}
@@ -230,13 +230,10 @@ class LteServer:
         if self.from_template:
             migrated_template().copy_into(self)
         if os.environ.get("DATABASE_URL") and not self.database_url:
-            # Connect to the server's maintenance database: the suite's own database may not exist yet.
-            admin_url = with_database(os.environ["DATABASE_URL"], "postgres")
-            self.database_url, drop = create_postgres_database(admin_url)
+            self.database_url, drop = create_postgres_database(os.environ["DATABASE_URL"])
             self._cleanups.append(drop)
         if os.environ.get("KEYSTORE_URL") and not self.keystore_url:
-            self.keystore_url, drop_keys = create_postgres_database(with_database(os.environ["KEYSTORE_URL"],
-                                                                                   "postgres"))
+            self.keystore_url, drop_keys = create_postgres_database(os.environ["KEYSTORE_URL"])
             self._cleanups.append(drop_keys)
         if os.environ.get("REDIS_URL"):
             self._cleanups.append(lambda: forget_redis_keys(os.environ["REDIS_URL"], f"{self.cache_prefix}:*"))
