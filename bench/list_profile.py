@@ -1,6 +1,6 @@
 """Where a contact-list API request spends its time: one account of BENCH_CONTACTS contacts (5,000 by default),
-`GET /api/v1/contacts?limit=50` through Django's test client with a bearer token, medians of 200 requests next to
-`/healthz`, then a pyinstrument profile of 200 more. Run: `.venv/bin/python bench/list_profile.py`."""
+`GET /api/v1/contacts?limit=50` (or BENCH_PATH) through Django's test client with a bearer token, medians of 200
+requests next to `/healthz`, then a pyinstrument profile of 200 more. Run: `.venv/bin/python bench/list_profile.py`."""
 
 from __future__ import annotations
 
@@ -35,14 +35,15 @@ def main() -> None:
     user = seed_account(contacts=contacts, notes_per_contact=0)
     user = user[0] if isinstance(user, tuple) else user
     client = bearer_client(user, HTTP_HOST="127.0.0.1")
-    median_ms(client, "/api/v1/contacts?limit=50", runs=20)  # warm-up
+    path = os.environ.get("BENCH_PATH", "/api/v1/contacts?limit=50")
+    median_ms(client, path, runs=20)  # warm-up
     print(f"# list profile — {machine()}, {contacts:,} contacts, load average {load_average()}")
-    print(f"- `GET /api/v1/contacts?limit=50`: median {median_ms(client, '/api/v1/contacts?limit=50'):.1f} ms")
+    print(f"- `GET {path}`: median {median_ms(client, path):.1f} ms")
     print(f"- `GET /healthz`: median {median_ms(client, '/healthz'):.2f} ms")
     profiler = Profiler(interval=0.0005)
     profiler.start()
     for _ in range(200):
-        client.get("/api/v1/contacts?limit=50")
+        client.get(path)
     profiler.stop()
     print(profiler.output_text(unicode=False, color=False))
 

@@ -38,6 +38,7 @@ from lte.crm.services.index import (
 )
 from lte.crm.services.normalise import normalise_email, normalise_phone
 from lte.crm.text import fold
+from lte.lib.prepared import Prepared
 from lte.lib.zones import day_start, today_for
 from lte.vault.context import acting_for
 from lte.vault.fields import EncryptedField, open_raw, raw_opener
@@ -284,7 +285,12 @@ def _past(query: QuerySet, field: str, value, pk: str, *, descending: bool) -> Q
 def contact_count(owner) -> int:
     """How many contacts the owner holds, exactly: the row the database keeps (crm.ContactCount), not a count
     of 100,000 index entries."""
-    return ContactCount.objects.filter(owner=owner).values_list("contacts", flat=True).first() or 0
+    found = _CONTACT_COUNT.rows(owner.pk)
+    return found[0][0] if found else 0
+
+
+_CONTACT_COUNT = Prepared(lambda owner_id: ContactCount.objects.filter(owner=owner_id).values_list("contacts"),
+                          [ContactCount._meta.get_field("owner")])
 
 
 def with_stages(owner, rows: list[Contact]) -> list[Contact]:

@@ -56,11 +56,23 @@ def _format(pattern_or_style: str, value, kind: str) -> str:
     if kind == "date":
         if pattern_or_style in STYLES:
             return babel_dates.format_date(value, format=pattern_or_style, locale=locale)
-        return babel_dates.format_skeleton(pattern_or_style, value, locale=locale)
+        return _skeleton(pattern_or_style, value, locale)
     if pattern_or_style in STYLES:
         formatter = babel_dates.format_time if kind == "time" else babel_dates.format_datetime
         return formatter(value, format=pattern_or_style, tzinfo=_zone(), locale=locale)
     return _datetime_skeleton(pattern_or_style, value, locale)
+
+
+def _skeleton(skeleton: str, value: dt.date, locale: Locale) -> str:
+    """babel's format_skeleton, with the locale's pattern for the skeleton found once (the match is most of it)."""
+    return babel_dates.format_datetime(value, _skeleton_pattern(locale, skeleton), locale=locale)
+
+
+@cache
+def _skeleton_pattern(locale: Locale, skeleton: str):
+    if skeleton not in locale.datetime_skeletons:
+        skeleton = babel_dates.match_skeleton(skeleton, locale.datetime_skeletons) or skeleton
+    return locale.datetime_skeletons[skeleton]
 
 
 TIME_FIELDS = frozenset("hHkKjJCmsSaAbBvVzZOxX")
@@ -74,11 +86,11 @@ def _datetime_skeleton(skeleton: str, value: dt.datetime, locale: Locale) -> str
     time_part = "".join(ch for ch in skeleton if ch in TIME_FIELDS)
     local = timezone.localtime(value, _zone())
     if not time_part:
-        return babel_dates.format_skeleton(date_part, local.date(), locale=locale)
+        return _skeleton(date_part, local.date(), locale)
     clock = babel_dates.format_time(local, format="short", tzinfo=_zone(), locale=locale)
     if not date_part:
         return clock
-    day = babel_dates.format_skeleton(date_part, local.date(), locale=locale)
+    day = _skeleton(date_part, local.date(), locale)
     joiner = str(locale.datetime_formats.get("medium", "{1} {0}"))
     return joiner.replace("{1}", day).replace("{0}", clock)
 

@@ -5,13 +5,15 @@ view turns a service's errors into a form's errors or a flash message.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 
@@ -34,6 +36,17 @@ def found() -> Iterator[None]:
 def owned(model, request: HttpRequest, pk, query=None):
     return get_object_or_404(query if query is not None else model.objects.owned_by(request.user), pk=pk)
 
+
+
+_STAND_IN = uuid.UUID(int=0)
+
+
+def url_for_each(viewname: str) -> Callable[[uuid.UUID], str]:
+    """`reverse(viewname, args=[pk])` for many rows of a page (each note's edit link), from one reverse: the URL
+    of a stand-in id with each row's id put in its place. A reverse costs 30-40 µs, and a timeline has dozens."""
+    template = reverse(viewname, args=[_STAND_IN])
+    head, tail = template.split(str(_STAND_IN))
+    return lambda pk: f"{head}{uuid.UUID(str(pk))}{tail}"
 
 
 def next_url(request: HttpRequest, default: str) -> str:

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from lte.lib.prepared import Prepared
 from lte.vault.crypto import Cipher, DecryptionFailed, MasterKeys, VaultError, master_keys, new_key
 from lte.vault.models import AccountIndexKey, AccountKey, Tombstone
 
@@ -169,10 +170,16 @@ def tombstoned_ids() -> list[uuid.UUID]:
     return list(Tombstone.objects.using(KEYSTORE).values_list("owner_id", flat=True))
 
 
+_TOMBSTONE = Prepared(
+    lambda owner_id: Tombstone.objects.using(KEYSTORE).filter(owner_id=owner_id).values_list("pk")[:1],
+    [Tombstone._meta.get_field("owner_id")])
+
+
 def is_tombstoned(owner_id: uuid.UUID | str) -> bool:
     """Whether the account's deletion has begun: true from the moment its tombstone is written, even when a
     crash left its rows behind for `enforce_tombstones` to finish (nobody signs in to or writes to it then)."""
-    return Tombstone.objects.using(KEYSTORE).filter(owner_id=uuid.UUID(str(owner_id))).exists()
+    return bool(_TOMBSTONE.rows(owner_id if isinstance(owner_id, uuid.UUID) else uuid.UUID(str(owner_id))))
+
 
 
 def add_primary_key(owner_id: uuid.UUID | str) -> str:

@@ -35,7 +35,7 @@ from lte.crm.models import Contact, FollowUp, Message, MessageTemplate, Note, Or
 from lte.crm.services import contacts, duplicates, stages
 from lte.crm.views.links import email_links, phone_links, profile_links
 from lte.lib.formats import account_country
-from lte.lib.http import add_service_errors, flash_errors, form_errors, found, is_htmx, next_url, owned
+from lte.lib.http import add_service_errors, flash_errors, form_errors, found, is_htmx, next_url, owned, url_for_each
 from lte.lib.zones import today_for
 
 PAGE_SIZE = 50
@@ -156,7 +156,9 @@ def detail_context(request: HttpRequest, contact: Contact, **forms: Any) -> dict
     sent = Message.objects.owned_by(user).filter(contact=contact).order_by("-sent_at")[:TIMELINE_EACH]
     moves = StageChange.objects.owned_by(user).filter(contact=contact).order_by("-at")[:TIMELINE_EACH]
     followups = FollowUp.objects.owned_by(user).filter(contact=contact).order_by("-created_at")[:TIMELINE_EACH]
-    timeline = ([{"kind": "note", "at": n.created_at, "item": n} for n in notes]
+    edit_note, delete_note = url_for_each("crm:note-edit"), url_for_each("crm:note-delete")
+    timeline = ([{"kind": "note", "at": n.created_at, "item": n, "edit_url": edit_note(n.pk),
+                  "delete_url": delete_note(n.pk)} for n in notes]
                 + [{"kind": "message", "at": m.sent_at, "item": m} for m in sent]
                 + [{"kind": "stage", "at": s.at, "item": s} for s in moves]
                 + [{"kind": "followup", "at": f.done_at or f.created_at, "item": f} for f in followups])

@@ -1,0 +1,87 @@
+"""The lookups every request makes run as Prepared queries (lte.lib.prepared): they must answer exactly what the
+ORM answers, on each database and in each thread, and refuse a query they can't prepare."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import date, timedelta
+
+import pytest
+from django.db import connections
+from django.utils import timezone
+
+from lte.accounts.models import ApiToken, User
+from lte.accounts.services import _token_with_owner, api_token_authenticate, api_token_create
+from lte.lib.prepared import Prepared
+from lte.vault.keys import is_tombstoned, record_tombstone
+
+
+def fields_of(instance) -> dict:
+    return {field.attname: getattr(instance, field.attname) for field in type(instance)._meta.concrete_fields}
+
+
+@pytest.mark.django_db
+def test_the_token_with_its_account_is_what_the_orm_reads():
+    user = User.objects.create_user(email="prep@example.test", password="x" * 12, name="Prep",
+                                    daily_digest=True, digest_sent_on=date(2026, 1, 2), country="DE")
+    token, secret = api_token_create(owner=user, name="phone")
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now() - timedelta(days=1))
+    expected = ApiToken.objects.select_related("owner").get(pk=token.pk)
+
+    found = _token_with_owner(expected.token_hash)
+
+    assert found is not None
+    assert fields_of(found) == fields_of(expected)
+    assert fields_of(found.owner) == fields_of(expected.owner)
+    for name, value in fields_of(found.owner).items():  # the same types, not only equal values (True, not 1)
+        assert type(value) is type(getattr(expected.owner, name)), name
+    assert found.last_used_at.tzinfo is not None
+    assert isinstance(found.owner.pk, uuid.UUID) and found.owner_id == user.pk
+    assert found._state.db == expected._state.db and not found._state.adding
+
+    assert api_token_authenticate(secret=secret).owner == user
+    assert _token_with_owner("0" * 64) is None
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    assert _token_with_owner(expected.token_hash) is None
+
+
+@pytest.mark.django_db(databases=["default", "keystore"])
+def test_a_tombstone_is_found_for_its_account_only(alice, bob):
+    assert not is_tombstoned(alice.pk) and not is_tombstoned(str(alice.pk))
+    record_tombstone(alice.pk)
+    assert is_tombstoned(alice.pk) and is_tombstoned(str(alice.pk)) and is_tombstoned(alice.pk.hex)
+    assert not is_tombstoned(bob.pk)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_thread_compiles_for_its_own_connection(alice):
+    token, secret = api_token_create(owner=alice, name="threads")
+    # used just now, so that no thread writes its last use (SQLite's shared in-memory test database locks)
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    answers: list = []
+
+    def sign_in() -> None:
+        try:
+            token = api_token_authenticate(secret=secret)
+            answers.append(token.owner_id if token else None)
+        finally:
+            connections.close_all()  # this thread's own, on each database
+
+    threads = [threading.Thread(target=sign_in) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [alice.pk] * 3
+
+
+@pytest.mark.django_db
+def test_a_value_the_sql_holds_twice_or_not_at_all_is_refused(alice):
+    email = User._meta.get_field("email")
+    twice = Prepared(lambda value: User.objects.filter(email=value, name=value).values_list("pk"), [email])
+    with pytest.raises(ValueError, match="takes each value once"):
+        twice.rows("a@example.test")
+    nowhere = Prepared(lambda value: User.objects.filter(pk=alice.pk).values_list("pk"), [email])
+    with pytest.raises(ValueError, match="takes each value once"):
+        nowhere.rows("a@example.test")
