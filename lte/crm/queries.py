@@ -407,7 +407,13 @@ def page(owner, *, q: str = "", tag: str = "", stage: str = "", sort: str = "nam
     if sort not in SORTS:
         raise ValidationError({"sort": f"is one of {', '.join(SORTS)}."})
     after = _decode_cursor(cursor, sort) if cursor else None  # a bad cursor is refused whatever the search finds
-    counted = _counted(owner, name_terms(q)) if "\x00" not in f"{tag}{stage}" else []
+    typed = name_terms(q) if "\x00" not in f"{tag}{stage}" else []
+    named_count = None  # a search by one word: its exact number of contacts, counted once for both uses below
+    if len(typed) == 1 and not (tag or stage):
+        named_count = _named(owner, typed).distinct().count()
+        counted = [(named_count, typed[0])]
+    else:
+        counted = _counted(owner, typed)
     terms = [term for _, term in counted]
     order = SORTS[sort]
     ordering = ([F(order[0][1:]).desc(nulls_last=True), order[1]] if sort == "-last_contacted" else list(order))
@@ -419,7 +425,10 @@ def page(owner, *, q: str = "", tag: str = "", stage: str = "", sort: str = "nam
             return few
     if terms and not (tag or stage):
         # A search by name alone counts its contacts in the token index (covering: no contact row is read).
-        count = _named(owner, terms, ordered=True).distinct().count() if with_count else None
+        if named_count is not None:
+            count = named_count
+        else:
+            count = _named(owner, terms, ordered=True).distinct().count() if with_count else None
         if count == 0:
             return Page([], count, None)
     elif with_count:
