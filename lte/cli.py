@@ -90,7 +90,7 @@ def run() -> int:
         sys.executable, "-m", "gunicorn", "lte.wsgi:application",
         "--bind", f"{bind}:{port}",
         "--workers", os.environ.get("WEB_CONCURRENCY", "2"),
-        "--worker-class", "gthread", "--threads", "4",
+        "--worker-class", "lte.lib.webworker.ThreadWorker", "--threads", "4",  # gthread, balanced
         "--preload",  # the app loaded once, then forked: the workers share its memory (lte/wsgi.py)
         "--graceful-timeout", str(GRACEFUL_SECONDS),
         # Above our own limits (lte.lib.middleware.limit_request_head), which answer as JSON first.

@@ -14,7 +14,9 @@ the server's log during that run, and the load average when it started (the mach
       BENCH_KEYSTORE_URL=postgres://postgres@127.0.0.1:5432/postgres \
       BENCH_REDIS_URL=redis://127.0.0.1:6379/14 make loadtest       (SQLite, then PostgreSQL + Redis)
 Other knobs: LOADTEST_SETS=one,many, LOADTEST_DATABASES=sqlite,postgresql, LOADTEST_NOTES (per contact, 3),
-LOADTEST_IDLE_SECONDS (5), LOADTEST_KEEP=1 (leave the data dir and server log in /tmp).
+LOADTEST_IDLE_SECONDS (5), LOADTEST_KEEP=1 (leave the data dir and server log in /tmp), LOADTEST_MODES=list,page
+(only these endpoints). The last column is the CPU seconds each web process (gunicorn's workers) spent in the run:
+how evenly the connections were shared.
 """
 
 from __future__ import annotations
@@ -185,8 +187,8 @@ def database_size(server: LteServer) -> str:
     return f"{size / 1e6:.0f} MB"
 
 
-def tree_memory(pid: int) -> tuple[float, float, str]:
-    """(sum of RSS, sum of PSS) in MB for `pid` and all its descendants, from /proc, and RSS per process."""
+def tree(pid: int) -> list[int]:
+    """`pid` and all its descendants, from /proc."""
     children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -194,26 +196,51 @@ def tree_memory(pid: int) -> tuple[float, float, str]:
         except OSError:
             continue
         children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    todo, tree = [pid], []
+    todo, members = [pid], []
     while todo:
         current = todo.pop()
-        tree.append(current)
+        members.append(current)
         todo += children.get(current, [])
+    return sorted(members)
+
+
+def role(member: int) -> str:
+    try:
+        words = [w.decode(errors="replace") for w in Path(f"/proc/{member}/cmdline").read_bytes().split(b"\0") if w]
+    except OSError:
+        return "?"
+    return ("huey" if "run_huey" in words else "gunicorn" if "gunicorn" in words
+            else "lte run" if "run" in words else Path(words[0]).name if words else "?")
+
+
+def worker_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds (user + system) of each gunicorn process of the tree (its master and its workers)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for member in tree(pid):
+        if role(member) != "gunicorn":
+            continue
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found[member] = (int(fields[11]) + int(fields[12])) / ticks
+    return found
+
+
+def tree_memory(pid: int) -> tuple[float, float, str]:
+    """(sum of RSS, sum of PSS) in MB for `pid` and all its descendants, from /proc, and RSS per process."""
     rss = pss = 0
     parts = []
-    for member in sorted(tree):
+    for member in tree(pid):
         try:
             rollup = Path(f"/proc/{member}/smaps_rollup").read_text()
-            argv = Path(f"/proc/{member}/cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
         one = int(re.search(r"^Rss:\s+(\d+)", rollup, re.M).group(1))
         rss += one
         pss += int(re.search(r"^Pss:\s+(\d+)", rollup, re.M).group(1))
-        words = [w.decode(errors="replace") for w in argv if w]
-        role = ("huey" if "run_huey" in words else "gunicorn" if "gunicorn" in words
-                else "lte run" if "run" in words else Path(words[0]).name if words else "?")
-        parts.append(f"{role} {one / 1024:.0f}")
+        parts.append(f"{role(member)} {one / 1024:.0f}")
     return rss / 1024, pss / 1024, ", ".join(parts)
 
 
@@ -281,14 +308,21 @@ def measure(server: LteServer, database: str, dataset: str) -> int:
           f" — RSS MB by process: {parts}", flush=True)
     wrk(server, datafile, "mixed", 8, 3)
     print("\n| endpoint | conns | req/s | p50 ms | p99 ms | non-2xx | socket errors | 'database is locked' "
-          "| load avg |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "| load avg | web CPU s by process |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     totals = {"non2xx": 0.0, "r5xx": 0.0, "locked": 0, "socket_errors": 0.0}
+    only = [m for m in os.environ.get("LOADTEST_MODES", "").split(",") if m]
     for mode, label in MODES:
+        if only and mode not in only:
+            continue
         for conns in CONNECTIONS:
             load = loadavg().split()[0]
             offset = server.log_path.stat().st_size
+            before = worker_cpu(server.process.pid)
             r = wrk(server, datafile, mode, conns, SECONDS)
+            after = worker_cpu(server.process.pid)
+            split = " / ".join(f"{after[w] - before.get(w, 0.0):.1f}" for w in sorted(after)
+                               if after[w] - before.get(w, 0.0) >= 0.05)
             with server.log_path.open("rb") as log:
                 log.seek(offset)
                 locked = log.read().decode(errors="replace").count(LOCKED)
@@ -297,7 +331,7 @@ def measure(server: LteServer, database: str, dataset: str) -> int:
             totals["locked"] += locked
             non2xx = f"{r['non2xx']:.0f}" + (f" ({r['r5xx']:.0f} 5xx)" if r["r5xx"] else "")
             print(f"| {label} | {conns} | {r['rps']:.0f} | {r['p50_us'] / 1000:.1f} | {r['p99_us'] / 1000:.1f} "
-                  f"| {non2xx} | {r['socket_errors']:.0f} | {locked} | {load} |", flush=True)
+                  f"| {non2xx} | {r['socket_errors']:.0f} | {locked} | {load} | {split} |", flush=True)
     time.sleep(IDLE_SECONDS)
     rss_after, pss_after, parts = tree_memory(server.process.pid)
     ok = not totals["r5xx"] and not totals["locked"]
