@@ -32,10 +32,11 @@ class _Compiled:
 class Prepared:
     """`build(*values)` returns the QuerySet (a values_list) for the values, given in `params` order: for each
     value the model field it is compared with (a foreign key takes its target's value, the primary key).
-    `rows(*values)` runs it and answers its rows as tuples."""
+    `rows(*values)` runs it and answers its rows as tuples (converted by the ORM's converters, unless `convert` is
+    False)."""
 
-    def __init__(self, build: Callable[..., QuerySet], params: Sequence[Field]) -> None:
-        self.build, self.params = build, list(params)
+    def __init__(self, build: Callable[..., QuerySet], params: Sequence[Field], *, convert: bool = True) -> None:
+        self.build, self.params, self.convert = build, list(params), convert
         self._alias: str | None = None
         self._compiled: weakref.WeakKeyDictionary[Any, _Compiled] = weakref.WeakKeyDictionary()
 
@@ -57,7 +58,7 @@ class Prepared:
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             found = cursor.fetchall()
-        if not compiled.converters:
+        if not (compiled.converters and self.convert):  # convert=False: the driver's values, as a cursor gives
             return [tuple(row) for row in found]
         rows = []
         for row in map(list, found):
