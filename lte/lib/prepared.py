@@ -21,12 +21,18 @@ from django.db.models.sql.compiler import SQLCompiler
 
 
 class _Compiled:
-    __slots__ = ("converters", "positions", "sql", "template")
+    __slots__ = ("converters", "model", "positions", "sql", "template")
 
     def __init__(self, sql: str, template: list, positions: list[int], compiler: SQLCompiler) -> None:
         self.sql, self.template, self.positions = sql, template, positions
         selected = [column[0] for column in compiler.select[:compiler.col_count]]
         self.converters = list(compiler.get_converters(selected).items())
+        # A plain QuerySet of a model (every concrete column in order, nothing joined in): rows become instances.
+        info = compiler.klass_info or {}
+        model = info.get("model")
+        whole = (model is not None and not info.get("related_klass_infos") and not compiler.annotation_col_map
+                 and compiler.col_count == len(model._meta.concrete_fields) == len(info.get("select_fields", ())))
+        self.model = model if whole else None
 
 
 class Prepared:
@@ -47,11 +53,25 @@ class Prepared:
             self._alias = self.build(*self._stand_ins()).db
         return self._alias
 
-    def rows(self, *values: Any) -> list[tuple]:
-        connection = connections[self.alias]  # one per thread: each compiles once
+    def instances(self, *values: Any) -> list[Any]:  # the build's model
+        """The rows as model instances, as iterating the QuerySet gives them: for a build that returns a plain
+        QuerySet of its model (no values_list, select_related, only/defer or annotation)."""
+        compiled = self._compiled_for(connections[self.alias])
+        if compiled.model is None or not self.convert:
+            raise ValueError("instances() needs a plain QuerySet of one model, with its values converted")
+        model, db = compiled.model, self.alias
+        names = [field.attname for field in model._meta.concrete_fields]
+        return [model.from_db(db, names, row) for row in self.rows(*values)]
+
+    def _compiled_for(self, connection) -> _Compiled:
         compiled = self._compiled.get(connection)
         if compiled is None:
             compiled = self._compiled[connection] = self._compile(connection)
+        return compiled
+
+    def rows(self, *values: Any) -> list[tuple]:
+        connection = connections[self.alias]  # one per thread: each compiles once
+        compiled = self._compiled_for(connection)
         params = list(compiled.template)
         for at, field, value in zip(compiled.positions, self.params, values, strict=True):
             params[at] = field.get_db_prep_value(value, connection, prepared=False)

@@ -85,3 +85,31 @@ def test_a_value_the_sql_holds_twice_or_not_at_all_is_refused(alice):
     nowhere = Prepared(lambda value: User.objects.filter(pk=alice.pk).values_list("pk"), [email])
     with pytest.raises(ValueError, match="takes each value once"):
         nowhere.rows("a@example.test")
+
+
+@pytest.mark.django_db
+def test_instances_are_what_iterating_the_queryset_gives(alice):
+    from lte.crm.models import Contact, Note
+    from lte.crm.services.notes import note_create
+    from lte.vault.context import acting_for
+
+    with acting_for(alice.pk):
+        contact = Contact.objects.create(owner=alice, first_name="Ana", search_name="ana", sort_name="ana")
+        for i in range(3):
+            note_create(owner=alice, contact=contact, body=f"Sealed note {i}")
+        latest = Prepared(lambda owner_id, contact_id: Note.objects.filter(owner=owner_id, contact=contact_id)
+                          .order_by("-created_at")[:2],
+                          [Note._meta.get_field("owner"), Note._meta.get_field("contact")])
+        expected = list(Note.objects.filter(owner=alice, contact=contact).order_by("-created_at")[:2])
+        found = latest.instances(alice.pk, contact.pk)
+        assert [fields_of(n) for n in found] == [fields_of(n) for n in expected]
+        assert found[0].body.startswith("Sealed note") and not found[0]._state.adding
+        assert latest.instances(alice.pk, uuid.uuid4()) == []
+
+    joined = Prepared(lambda owner_id: Note.objects.filter(owner=owner_id).select_related("contact"),
+                      [Note._meta.get_field("owner")])
+    columns = Prepared(lambda owner_id: Note.objects.filter(owner=owner_id).values_list("pk"),
+                       [Note._meta.get_field("owner")])
+    for refused in (joined, columns):
+        with pytest.raises(ValueError, match="plain QuerySet"):
+            refused.instances(alice.pk)
