@@ -377,22 +377,32 @@ def _listed(owner, query: QuerySet) -> list[Listed]:
         return _as_listed(owner, cursor.fetchall())
 
 
-_FIRST_PAGES: dict[tuple[str, int, int], Prepared] = {}
+_SHAPES: dict[tuple, Prepared] = {}
+_OWNER, _TOKEN = Contact._meta.get_field("owner"), ContactToken._meta.get_field("token")
+
+
+def _key_field(name: str) -> models.Field:
+    return cast(models.Field, Contact._meta.get_field(name))
+
+
+def _shaped(shape: tuple, make: Callable[[], Prepared]) -> Prepared:
+    """The Prepared query for one shape of a list's query (its sort, offset, limit, number of words…), made on
+    first use. Bounded: offsets and limits are many, so the common shapes stay, not every one ever asked."""
+    prepared = _SHAPES.get(shape)
+    if prepared is None:
+        if len(_SHAPES) >= 512:
+            _SHAPES.clear()
+        prepared = _SHAPES[shape] = make()
+    return prepared
 
 
 def _listed_page(owner, sort: str, ordering: list, offset: int, limit: int) -> list[Listed]:
     """A page of the whole list (no search, tag or stage), as `_listed(owner, query[offset: offset + limit + 1])`
     would read it: the query of every list request that opens the app, compiled once per sort, offset and limit
     (a tenth of the request was the ORM writing the same SQL again)."""
-    shape = (sort, offset, limit)
-    prepared = _FIRST_PAGES.get(shape)
-    if prepared is None:
-        if len(_FIRST_PAGES) >= 256:  # offsets are many: keep the common shapes, not every one ever asked
-            _FIRST_PAGES.clear()
-        prepared = _FIRST_PAGES[shape] = Prepared(
-            lambda owner_id: Contact.objects.filter(owner=owner_id).order_by(*ordering)
-            .values_list(*Listed.COLUMNS)[offset: offset + limit + 1],
-            [Contact._meta.get_field("owner")], convert=False)
+    prepared = _shaped(("page", sort, offset, limit), lambda: Prepared(
+        lambda owner_id: Contact.objects.filter(owner=owner_id).order_by(*ordering)
+        .values_list(*Listed.COLUMNS)[offset: offset + limit + 1], [_OWNER], convert=False))
     return _as_listed(owner, prepared.rows(owner.pk))
 
 
@@ -460,7 +470,7 @@ def page(owner, *, q: str = "", tag: str = "", stage: str = "", sort: str = "nam
     first_pages = bool(terms) and not cursor and sort in WALKED_SORTS and offset + limit < WALK_BUDGET // 4
     # A common prefix fills its page from the walk; a rare one (or an unknown count) goes to the tokens at once.
     walked = (_walk(owner, terms, tag=tag, stage=stage, sort=sort, ordering=ordering, offset=offset, limit=limit,
-                    fetch=fetch) if first_pages and count is not None and count >= WALK_FROM else None)
+                    fetch=fetch, listed=listed) if first_pages and count is not None and count >= WALK_FROM else None)
     if walked is not None:
         rows = walked
     elif first_pages:
@@ -494,17 +504,36 @@ def page(owner, *, q: str = "", tag: str = "", stage: str = "", sort: str = "nam
 
 
 def _walk(owner, terms: list[str], *, tag: str, stage: str, sort: str, ordering: list, offset: int,
-          limit: int, fetch: Fetch) -> list | None:
+          limit: int, fetch: Fetch, listed: bool) -> list | None:
     """A name search's page found by walking the first WALK_BUDGET contacts in list order (through the
     (owner, sort key, id) index), or None when fewer than the page match among them (the caller collects)."""
     field = WALKED_SORTS[sort]
-    descending = sort.startswith("-")
-    listed = Contact.objects.owned_by(owner)
-    last = next(iter(listed.order_by(*ordering).values_list(field, flat=True)[WALK_BUDGET - 1: WALK_BUDGET]), None)
-    walk = contacts(owner, tag=tag, stage=stage).filter(*(_has_word(OuterRef("pk"), term) for term in terms))
-    if last is not None:  # the contacts up to the budget's last one (ties included): a prefix of the list
-        walk = walk.filter(**{f"{field}__gte" if descending else f"{field}__lte": last})
-    rows = fetch(walk.select_related("stage").order_by(*ordering)[offset: offset + limit + 1])
+    up_to = f"{field}__gte" if sort.startswith("-") else f"{field}__lte"
+    budget = _shaped(("budget", sort), lambda: Prepared(
+        lambda owner_id: Contact.objects.filter(owner=owner_id).order_by(*ordering)
+        .values_list(field)[WALK_BUDGET - 1: WALK_BUDGET], [_OWNER]))
+    found = budget.rows(owner.pk)
+    last = found[0][0] if found else None  # the budget's last contact's key; None: the account has fewer
+
+    def walk(owner_id, *values) -> QuerySet:
+        """Up to the budget's last contact (ties included), a prefix of the list: its contacts with a word
+        starting with each term (`values`: each term's range, then `last`)."""
+        query = contacts(owner_id, tag=tag, stage=stage).filter(
+            *(Exists(ContactToken.objects.filter(contact_id=OuterRef("pk"), token__gte=low, token__lt=high))
+              for low, high in zip(values[0:2 * len(terms):2], values[1:2 * len(terms):2], strict=True)))
+        if last is not None:
+            query = query.filter(**{up_to: values[-1]})
+        return query.select_related("stage").order_by(*ordering)[offset: offset + limit + 1]
+
+    values = [bound for term in terms for bound in (term, term + TOKEN_END)] + ([last] if last is not None else [])
+    if listed and not (tag or stage):  # the search as you type of every keystroke: compiled once per shape
+        prepared = _shaped(("walk", sort, len(terms), last is not None, offset, limit), lambda: Prepared(
+            lambda owner_id, *stand_ins: walk(owner_id, *stand_ins).values_list(*Listed.COLUMNS),
+            [_OWNER, *[_TOKEN] * (2 * len(terms)), *([_key_field(field)] if last is not None else [])],
+            convert=False))
+        rows = _as_listed(owner, prepared.rows(owner.pk, *values))
+    else:
+        rows = fetch(walk(owner, *values))
     if len(rows) > limit or last is None:  # a whole page (and its "more"), or the whole account was walked
         return rows
     return None

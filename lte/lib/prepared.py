@@ -13,10 +13,11 @@ import secrets
 import uuid
 import weakref
 from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db import connections
-from django.db.models import Field, QuerySet, UUIDField
+from django.db.models import DateField, DateTimeField, Field, QuerySet, UUIDField
 from django.db.models.sql.compiler import SQLCompiler
 
 
@@ -92,8 +93,7 @@ class Prepared:
 
     def _stand_ins(self) -> list[Any]:
         """A value for each parameter that no real one equals, to find where each goes in the compiled SQL."""
-        return [uuid.uuid4() if isinstance(getattr(field, "target_field", field), UUIDField)
-                else f"\x00stand-in {secrets.token_hex(8)}" for field in self.params]
+        return [_stand_in(getattr(field, "target_field", field)) for field in self.params]
 
     def _compile(self, connection) -> _Compiled:
         probes = self._stand_ins()
@@ -108,3 +108,14 @@ class Prepared:
                 raise ValueError(f"a Prepared query takes each value once: {field} is in its SQL {len(found)} times")
             positions.append(found[0])
         return _Compiled(sql, params, positions, compiler)
+
+
+def _stand_in(field: Field) -> Any:
+    """A value of the field's type, drawn at random: two stand-ins never meet, nor a real value as a rule."""
+    if isinstance(field, UUIDField):
+        return uuid.uuid4()
+    if isinstance(field, DateTimeField):  # before DateField: a DateTimeField is one
+        return datetime(1, 1, 1, tzinfo=UTC) + timedelta(microseconds=secrets.randbelow(2**55))
+    if isinstance(field, DateField):
+        return date(1, 1, 1) + timedelta(days=secrets.randbelow(700_000))
+    return f"\x00stand-in {secrets.token_hex(8)}"

@@ -17,6 +17,7 @@ from lte.crm.queries import FEW, WALK_BUDGET, page
 from lte.crm.tests.test_query_plans import assert_on_indexes
 from lte.crm.text import fold, search_key, sort_key
 from lte.testing.helpers import bearer_client
+from lte.vault.context import acting_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # 3,200 contacts per test
 
@@ -65,13 +66,16 @@ def expected(rows: list[Contact], q: str, *, sort: str = "name", tagged: set | N
     ("zo", "name", 0), ("zo", "name", 60), ("zo", "-created", 0),
     ("zoe ga", "name", 0), ("ben lo", "name", 20), ("bena", "name", 0), ("zoe xyz", "name", 0), ("xyz", "name", 0),
 ])
-def test_each_path_finds_what_the_rules_say_with_an_exact_count(alice, book, q, sort, offset):
+@pytest.mark.parametrize("listed", [False, True], ids=["contacts", "listed"])  # listed: the API's reading
+def test_each_path_finds_what_the_rules_say_with_an_exact_count(alice, book, q, sort, offset, listed):
     want = expected(book, q, sort=sort)
-    result = page(alice, q=q, sort=sort, limit=20, offset=offset)
-    assert result.count == len(want)
-    assert [c.pk for c in result.items] == want[offset: offset + 20]
-    assert (result.next_cursor is not None) == (len(want) > offset + 20)
-    assert all(c.owner_id == alice.pk for c in result.items)
+    for _again in range(2):  # the API's walk is compiled on first use: the second answer is the same
+        with acting_for(alice.pk):  # Listed rows open their sealed columns as they are read
+            result = page(alice, q=q, sort=sort, limit=20, offset=offset, listed=listed)
+        assert result.count == len(want)
+        assert [c.pk for c in result.items] == want[offset: offset + 20]
+        assert (result.next_cursor is not None) == (len(want) > offset + 20)
+        assert all(c.owner_id == alice.pk for c in result.items)
 
 
 def test_the_book_takes_the_walk_and_the_collection(book):
