@@ -18,6 +18,9 @@ from django.conf import settings
 from django.contrib.sessions.backends import cached_db, db
 from django.core import signing
 from django.middleware.csrf import CSRF_SESSION_KEY
+from django.utils import timezone
+
+from lte.lib.prepared import Prepared
 
 PREFIX = "c."  # stored keys are [a-z0-9]{32}: a cookie-only session never looks like one
 SALT = "lte.accounts.sessions:csrf-only"
@@ -31,8 +34,29 @@ def _csrf_only(data: dict[str, Any]) -> bool:
     return bool(data) and set(data) <= {CSRF_SESSION_KEY}
 
 
+_LIVE: dict[type, Prepared] = {}
+
+
+def _live(model) -> Prepared:
+    """The query for a live session by its key, compiled once: every signed-in page and form reads it."""
+    prepared = _LIVE.get(model)
+    if prepared is None:
+        prepared = _LIVE[model] = Prepared(
+            lambda key, now: model.objects.filter(session_key=key, expire_date__gt=now),
+            [model._meta.get_field("session_key"), model._meta.get_field("expire_date")])
+    return prepared
+
+
 class DatabaseSessionStore(db.SessionStore):
     """Database sessions, but a CSRF-only session in its cookie."""
+
+    def _get_session_from_db(self):
+        """Django's (the session while it hasn't expired, else none and no key), through `_live`."""
+        found = _live(self.model).instances(self.session_key, timezone.now())
+        if not found:
+            self._session_key = None
+            return None
+        return found[0]
 
     def _validate_session_key(self, key: str | None) -> bool:
         if _cookie_key(key):

@@ -43,6 +43,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from lte.accounts.models import User
+from lte.lib.prepared import Prepared
 from lte.privacy.models import PolicyAcknowledgement, PolicyVersion
 
 log = logging.getLogger(__name__)
@@ -379,20 +380,25 @@ def notify_pending_policy_changes() -> int:
 # --- The banner and acknowledgements ----------------------------------------------------------------------
 
 
+def _pending(user_id, this_day, joined_on):
+    acknowledged = PolicyAcknowledgement.objects.filter(user=user_id, version=OuterRef("pk"))
+    return (PolicyVersion.objects.filter(meaningful=True, published_on__lte=this_day, published_on__gte=joined_on)
+            .exclude(Exists(acknowledged)).order_by("effective_on", "kind"))
+
+
+# Compiled once: the banner's question is asked on every signed-in page.
+_PENDING = Prepared(_pending, [PolicyAcknowledgement._meta.get_field("user"),
+                               PolicyVersion._meta.get_field("published_on"),
+                               PolicyVersion._meta.get_field("published_on")])
+
+
 def pending_for(user) -> list[PolicyVersion]:
     """Meaningful versions published since the account was made that the user hasn't acknowledged yet,
     each with `upcoming` (not in effect yet) and `url` (its page)."""
     if user is None or not user.is_authenticated:
         return []
     this_day = today()
-    acknowledged = PolicyAcknowledgement.objects.filter(user=user, version=OuterRef("pk"))
-    versions = list(
-        PolicyVersion.objects.filter(meaningful=True, published_on__lte=this_day,
-                                     published_on__gte=user.created_at.date())
-        .exclude(Exists(acknowledged))
-        .order_by("effective_on", "kind")
-        .only("pk", "kind", "published_on", "effective_on", "summary")
-    )
+    versions: list[PolicyVersion] = _PENDING.instances(user.pk, this_day, user.created_at.date())
     for version in versions:
         version.upcoming = version.effective_on > this_day  # type: ignore[attr-defined]
         version.url = version_url(version.kind, version.published_on)  # type: ignore[attr-defined]

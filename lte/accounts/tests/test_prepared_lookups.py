@@ -113,3 +113,40 @@ def test_instances_are_what_iterating_the_queryset_gives(alice):
     for refused in (joined, columns):
         with pytest.raises(ValueError, match="plain QuerySet"):
             refused.instances(alice.pk)
+
+
+@pytest.mark.django_db
+def test_a_session_is_read_while_it_lives_and_never_after():
+    from django.contrib.sessions.models import Session
+
+    from lte.accounts.sessions import DatabaseSessionStore
+
+    store = DatabaseSessionStore()
+    store["kept"] = "yes"
+    store.create()
+    key = store.session_key
+    assert DatabaseSessionStore(key).load() == {"kept": "yes"}
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now() - timedelta(seconds=1))
+    expired = DatabaseSessionStore(key)
+    assert expired.load() == {} and expired.session_key is None
+    assert DatabaseSessionStore("x" * 32).load() == {}
+
+
+@pytest.mark.django_db
+def test_the_policy_banner_lists_the_unacknowledged_versions_only(alice):
+    from lte.privacy.documents import pending_for
+    from lte.privacy.models import PolicyAcknowledgement, PolicyVersion
+
+    today = timezone.now().date()
+    PolicyVersion.objects.filter(published_on__gte=today - timedelta(days=2)).delete()  # only these below count
+    made = [PolicyVersion.objects.create(kind=kind, published_on=today - timedelta(days=ago),
+                                         effective_on=today + timedelta(days=days), meaningful=meaningful,
+                                         summary="s", body="b")
+            for kind, ago, days, meaningful in (("privacy", 0, 30, True), ("terms", 0, 0, True),
+                                                ("privacy", 1, 1, False))]
+    User.objects.filter(pk=alice.pk).update(created_at=timezone.now() - timedelta(days=2))
+    alice.refresh_from_db()
+    assert [v.pk for v in pending_for(alice)] == [made[1].pk, made[0].pk]  # by effective day
+    assert [v.upcoming for v in pending_for(alice)] == [False, True]
+    PolicyAcknowledgement.objects.create(user=alice, version=made[1])
+    assert [v.pk for v in pending_for(alice)] == [made[0].pk]
