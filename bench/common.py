@@ -87,6 +87,20 @@ LAST = ["García", "Smith", "Müller", "Rossi", "Dubois", "Silva", "Kowalski", "
         "Johnson", "Brown", "López", "Martin", "Bernard", "Costa", "Novak", "Jansen", "Larsen", "O'Brien"]
 
 
+def timeline_contact(user, *, contacts: int):
+    """The contact a third of the way down the seeded account's list, given 17 more notes: with its 3 seeded
+    ones, the contact page's 20 (the benchmarks' "contact page with 20 notes")."""
+    from lte.crm.models import Contact
+    from lte.crm.services.notes import note_create
+    from lte.vault.context import acting_for
+
+    detail = Contact.objects.owned_by(user).order_by("sort_name", "id")[contacts // 3]
+    with acting_for(user.pk):
+        for i in range(17):
+            note_create(owner=user, contact=detail, body=f"Note {i}: asked about the autumn catalogue.")
+    return detail
+
+
 def seed_account(*, contacts: int, notes_per_contact: int, tags: int = 50, seed: int = 7):
     """One account holding `contacts` contacts and `contacts * notes_per_contact` notes, written in bulk
     through the real models (so every sensitive value is really encrypted and blind-indexed)."""

@@ -14,7 +14,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import Plain, command, load_average, machine, ratio_row, seed_account, setup_instance, timed
+from bench.common import (
+    Plain,
+    command,
+    load_average,
+    machine,
+    ratio_row,
+    seed_account,
+    setup_instance,
+    timed,
+    timeline_contact,
+)
 
 CONTACTS = int(os.environ.get("BENCH_CONTACTS", "100000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "100"))
@@ -25,8 +35,7 @@ def main() -> None:
     from django.test import Client
 
     from lte.accounts.services import api_token_create
-    from lte.crm.models import Contact, ContactLookup
-    from lte.crm.services.notes import note_create
+    from lte.crm.models import ContactLookup
     from lte.vault.context import acting_for
 
     print(f"# CRM at scale — {machine()}, load average {load_average()}")
@@ -48,10 +57,8 @@ def main() -> None:
     web = Client(HTTP_HOST="127.0.0.1")
     web.force_login(big)
 
-    detail = Contact.objects.owned_by(big).order_by("sort_name", "id")[CONTACTS // 3]
+    detail = timeline_contact(big, contacts=CONTACTS)
     with acting_for(big.pk):
-        for i in range(17):  # 3 seeded + 17 = 20 notes
-            note_create(owner=big, contact=detail, body=f"Note {i}: asked about the autumn catalogue.")
         phone = detail.phones[0]
     local_phone = f"({phone[2:5]}) {phone[5:8]}-{phone[8:]}"
 

@@ -6,14 +6,12 @@ Run: `.venv/bin/python bench/page_profile.py` (BENCH_DATABASE_URL=postgres://…
 from __future__ import annotations
 
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import load_average, machine, seed_account, setup_instance
+from bench.common import load_average, machine, seed_account, setup_instance, timed, timeline_contact
 
 
 def main() -> None:
@@ -22,36 +20,23 @@ def main() -> None:
     from django.urls import reverse
     from pyinstrument import Profiler
 
-    from lte.crm.models import Contact
-    from lte.crm.services.notes import note_create
-    from lte.vault.context import acting_for
-
     contacts = int(os.environ.get("BENCH_CONTACTS", "5000"))
     user = seed_account(contacts=contacts, notes_per_contact=3)
     user = user[0] if isinstance(user, tuple) else user
-    detail = Contact.objects.owned_by(user).order_by("sort_name", "id")[contacts // 3]
-    with acting_for(user.pk):
-        for i in range(17):
-            note_create(owner=user, contact=detail, body=f"Note {i}: asked about the autumn catalogue.")
     web = Client(HTTP_HOST="127.0.0.1")
     web.force_login(user)
-    url = reverse("crm:contact-detail", args=[detail.pk])
+    url = reverse("crm:contact-detail", args=[timeline_contact(user, contacts=contacts).pk])
 
-    def run(times: int) -> list[float]:
-        took = []
-        for _ in range(times):
-            start = time.perf_counter()
-            response = web.get(url)
-            took.append(time.perf_counter() - start)
-            assert response.status_code == 200, response.status_code
-        return took
+    def get() -> None:
+        response = web.get(url)
+        assert response.status_code == 200, response.status_code
 
-    run(10)  # warm-up
     print(f"# contact page profile — {machine()}, {contacts:,} contacts, load average {load_average()}")
-    print(f"- the contact page with 20 notes: median {statistics.median(run(100)) * 1000:.1f} ms")
+    print(f"- the contact page with 20 notes: median {timed(get, runs=100, warmup=10)['median_ms']:.1f} ms")
     profiler = Profiler(interval=0.0005)
     profiler.start()
-    run(100)
+    for _ in range(100):
+        get()
     profiler.stop()
     print(profiler.output_text(unicode=False, color=False))
 

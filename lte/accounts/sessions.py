@@ -12,6 +12,7 @@ list (allauth usersessions) only ever sees stored keys.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.conf import settings
@@ -34,17 +35,12 @@ def _csrf_only(data: dict[str, Any]) -> bool:
     return bool(data) and set(data) <= {CSRF_SESSION_KEY}
 
 
-_LIVE: dict[type, Prepared] = {}
-
-
+@functools.cache
 def _live(model) -> Prepared:
-    """The query for a live session by its key, compiled once: every signed-in page and form reads it."""
-    prepared = _LIVE.get(model)
-    if prepared is None:
-        prepared = _LIVE[model] = Prepared(
-            lambda key, now: model.objects.filter(session_key=key, expire_date__gt=now),
-            [model._meta.get_field("session_key"), model._meta.get_field("expire_date")])
-    return prepared
+    """The query for a live session by its key, compiled once: every signed-in page and form reads it. (The model
+    comes from the store, as Django's own store has it: it isn't imported before the apps are ready.)"""
+    return Prepared(lambda key, now: model.objects.filter(session_key=key, expire_date__gt=now),
+                    [model._meta.get_field("session_key"), model._meta.get_field("expire_date")])
 
 
 class DatabaseSessionStore(db.SessionStore):

@@ -458,10 +458,8 @@ def page(owner, *, q: str = "", tag: str = "", stage: str = "", sort: str = "nam
             return few
     if terms and not (tag or stage):
         # A search by name alone counts its contacts in the token index (covering: no contact row is read).
-        if named_count is not None:
-            count = named_count
-        else:
-            count = _named(owner, terms, ordered=True).distinct().count() if with_count else None
+        count = (named_count if named_count is not None
+                 else _named(owner, terms, ordered=True).distinct().count() if with_count else None)
         if count == 0:
             return Page([], count, None)
     elif with_count:
@@ -508,23 +506,13 @@ def _walk(owner, terms: list[str], *, tag: str, stage: str, sort: str, ordering:
     """A name search's page found by walking the first WALK_BUDGET contacts in list order (through the
     (owner, sort key, id) index), or None when fewer than the page match among them (the caller collects)."""
     field = WALKED_SORTS[sort]
-    up_to = f"{field}__gte" if sort.startswith("-") else f"{field}__lte"
     budget = _shaped(("budget", sort), lambda: Prepared(
         lambda owner_id: Contact.objects.filter(owner=owner_id).order_by(*ordering)
         .values_list(field)[WALK_BUDGET - 1: WALK_BUDGET], [_OWNER]))
     found = budget.rows(owner.pk)
     last = found[0][0] if found else None  # the budget's last contact's key; None: the account has fewer
-
-    def walk(owner_id, *values) -> QuerySet:
-        """Up to the budget's last contact (ties included), a prefix of the list: its contacts with a word
-        starting with each term (`values`: each term's range, then `last`)."""
-        query = contacts(owner_id, tag=tag, stage=stage).filter(
-            *(Exists(ContactToken.objects.filter(contact_id=OuterRef("pk"), token__gte=low, token__lt=high))
-              for low, high in zip(values[0:2 * len(terms):2], values[1:2 * len(terms):2], strict=True)))
-        if last is not None:
-            query = query.filter(**{up_to: values[-1]})
-        return query.select_related("stage").order_by(*ordering)[offset: offset + limit + 1]
-
+    walk = _walker(sort=sort, ordering=ordering, words=len(terms), bounded=last is not None, offset=offset,
+                   limit=limit, tag=tag, stage=stage)
     values = [bound for term in terms for bound in (term, term + TOKEN_END)] + ([last] if last is not None else [])
     if listed and not (tag or stage):  # the search as you type of every keystroke: compiled once per shape
         prepared = _shaped(("walk", sort, len(terms), last is not None, offset, limit), lambda: Prepared(
@@ -537,6 +525,25 @@ def _walk(owner, terms: list[str], *, tag: str, stage: str, sort: str, ordering:
     if len(rows) > limit or last is None:  # a whole page (and its "more"), or the whole account was walked
         return rows
     return None
+
+
+def _walker(*, sort: str, ordering: list, words: int, bounded: bool, offset: int, limit: int, tag: str,
+            stage: str) -> Callable[..., QuerySet]:
+    """The walk's query of a shape, as a function of its values: each word's range, then (`bounded`) the budget's
+    last key. It takes nothing else from the search, so a shape compiled once answers for every search of it."""
+    up_to = f"{WALKED_SORTS[sort]}__{'gte' if sort.startswith('-') else 'lte'}"
+
+    def walk(owner, *values) -> QuerySet:
+        """Up to the budget's last contact (ties included), a prefix of the list: its contacts with a word
+        starting with each term."""
+        query = contacts(owner, tag=tag, stage=stage).filter(
+            *(Exists(ContactToken.objects.filter(contact_id=OuterRef("pk"), token__gte=low, token__lt=high))
+              for low, high in zip(values[0:2 * words:2], values[1:2 * words:2], strict=True)))
+        if bounded:
+            query = query.filter(**{up_to: values[-1]})
+        return query.select_related("stage").order_by(*ordering)[offset: offset + limit + 1]
+
+    return walk
 
 
 def _few(owner, terms: list[str], *, tag: str, stage: str, sort: str, offset: int, limit: int,

@@ -22,7 +22,7 @@ from django.db.models.sql.compiler import SQLCompiler
 
 
 class _Compiled:
-    __slots__ = ("converters", "model", "positions", "sql", "template")
+    __slots__ = ("attnames", "converters", "model", "positions", "sql", "template")
 
     def __init__(self, sql: str, template: list, positions: list[int], compiler: SQLCompiler) -> None:
         self.sql, self.template, self.positions = sql, template, positions
@@ -34,13 +34,15 @@ class _Compiled:
         whole = (model is not None and not info.get("related_klass_infos") and not compiler.annotation_col_map
                  and compiler.col_count == len(model._meta.concrete_fields) == len(info.get("select_fields", ())))
         self.model = model if whole else None
+        self.attnames = [field.attname for field in self.model._meta.concrete_fields] if self.model else []
 
 
 class Prepared:
-    """`build(*values)` returns the QuerySet (a values_list) for the values, given in `params` order: for each
-    value the model field it is compared with (a foreign key takes its target's value, the primary key).
-    `rows(*values)` runs it and answers its rows as tuples (converted by the ORM's converters, unless `convert` is
-    False)."""
+    """`build(*values)` returns the QuerySet for the values, given in `params` order: for each value the model
+    field it is compared with (a foreign key takes its target's value, the primary key). The build must use each
+    value as a parameter and take nothing else that varies: it runs once, with stand-ins, and its SQL serves every
+    later call. `rows(*values)` answers the rows as tuples (converted by the ORM's converters, unless `convert` is
+    False); `instances(*values)` as model instances, for a plain QuerySet of one model."""
 
     def __init__(self, build: Callable[..., QuerySet], params: Sequence[Field], *, convert: bool = True) -> None:
         self.build, self.params, self.convert = build, list(params), convert
@@ -60,8 +62,7 @@ class Prepared:
         compiled = self._compiled_for(connections[self.alias])
         if compiled.model is None or not self.convert:
             raise ValueError("instances() needs a plain QuerySet of one model, with its values converted")
-        model, db = compiled.model, self.alias
-        names = [field.attname for field in model._meta.concrete_fields]
+        model, db, names = compiled.model, self.alias, compiled.attnames
         return [model.from_db(db, names, row) for row in self.rows(*values)]
 
     def _compiled_for(self, connection) -> _Compiled:

@@ -181,7 +181,6 @@ def is_tombstoned(owner_id: uuid.UUID | str) -> bool:
     return bool(_TOMBSTONE.rows(owner_id if isinstance(owner_id, uuid.UUID) else uuid.UUID(str(owner_id))))
 
 
-
 def add_primary_key(owner_id: uuid.UUID | str) -> str:
     """Starts a data-key rotation: a new key encrypts from now on; older ones become decrypt-only."""
     owner_id = uuid.UUID(str(owner_id))

@@ -127,3 +127,14 @@ def test_names_are_in_the_readers_language():
     assert formats.language_name("de") == "Deutsch"
     with translation.override("fr"):
         assert formats.language_name("es", own=False) == "Espagnol"
+
+
+@pytest.mark.parametrize("language", ["en", "de", "es", "pt-BR", "fr", "ar", "ja"])
+@pytest.mark.parametrize("skeleton", ["MMMEd", "yMMMd", "MMMd", "yMMMEd", "EEEE", "MMMMd", "yMd", "MMMEEEEd"])
+def test_a_skeleton_formats_as_babels_format_skeleton_does(language, skeleton):
+    """The pattern found once per locale and skeleton gives babel's own answer, exact and fuzzy skeletons alike."""
+    from babel import dates as babel_dates
+
+    locale = formats.babel_locale(language)
+    for day in (JAN_15, date(2026, 12, 31), date(2028, 2, 29)):
+        assert formats._skeleton(skeleton, day, locale) == babel_dates.format_skeleton(skeleton, day, locale=locale)
