@@ -87,11 +87,17 @@ def _datetime_skeleton(skeleton: str, value: dt.datetime, locale: Locale) -> str
     local = timezone.localtime(value, _zone())
     if not time_part:
         return _skeleton(date_part, local.date(), locale)
-    clock = babel_dates.format_time(local, format="short", tzinfo=_zone(), locale=locale)
     if not date_part:
-        return clock
-    day = _skeleton(date_part, local.date(), locale)
+        return babel_dates.format_time(local, format="short", tzinfo=_zone(), locale=locale)
+    return babel_dates.format_datetime(local, _joined_pattern(locale, date_part), locale=locale)
+
+
+@cache
+def _joined_pattern(locale: Locale, date_skeleton: str) -> str:
+    """The locale's pattern for a day of this skeleton and its short time, joined its way: one pattern, so a
+    moment is formatted in one pass (a timeline has dozens). CLDR's joining formats are patterns themselves."""
     joiner = str(locale.datetime_formats.get("medium", "{1} {0}"))
+    day, clock = _skeleton_pattern(locale, date_skeleton).pattern, locale.time_formats["short"].pattern
     return joiner.replace("{1}", day).replace("{0}", clock)
 
 

@@ -87,8 +87,11 @@ def contact_list(request: HttpRequest) -> HttpResponse:
                                                                 "shown": shown})
                 if result.next_cursor else "")
     country = account_country(user)
-    # Each row with its main phone's links, for the row's call and text buttons.
-    rows = [(c, phone_links(c.phones[0], country=country) if c.phones else None) for c in result.items]
+    # Each row with its page's address and its main phone's links (the number shown, the call and text buttons),
+    # each made once: formatting a number is 50 µs, a reverse 30-40 µs, and a list has up to 500 rows.
+    detail = url_for_each("crm:contact-detail")
+    rows = [(c, detail(c.pk), phone_links(c.phones[0], country=country) if c.phones else None)
+            for c in result.items]
     keep_url = reverse("crm:contact-list") + "?" + urlencode({**filters, "rows": min(shown + PAGE_SIZE, MAX_ROWS)})
     context = {"page": result, "more_url": more_url, "keep_url": keep_url, "more": bool(cursor), "q": q,
                "tag": tag, "stage": stage, "sort": sort, "country": country, "rows": rows}

@@ -138,3 +138,23 @@ def test_a_skeleton_formats_as_babels_format_skeleton_does(language, skeleton):
     locale = formats.babel_locale(language)
     for day in (JAN_15, date(2026, 12, 31), date(2028, 2, 29)):
         assert formats._skeleton(skeleton, day, locale) == babel_dates.format_skeleton(skeleton, day, locale=locale)
+
+
+@pytest.mark.parametrize("language", ["en", "de", "es", "pt-BR", "fr", "ar", "ja", "vi", "ko"])
+@pytest.mark.parametrize("skeleton", ["MMMEdjm", "yMMMEdjm", "yMdHm", "MMMdhm"])
+def test_a_moment_in_one_pattern_reads_as_its_day_and_short_time_joined_the_locales_way(language, skeleton):
+    """The day's skeleton and the short time joined into one pattern give what formatting each apart and joining
+    the two texts by the locale's medium joining format gives (Vietnamese puts the time first), in the reader's
+    timezone."""
+    from babel import dates as babel_dates
+
+    locale = formats.babel_locale(language)
+    day_skeleton = "".join(ch for ch in skeleton if ch not in formats.TIME_FIELDS)
+    zone = zoneinfo.ZoneInfo("America/Sao_Paulo")
+    for moment in (datetime(2027, 1, 1, 2, 30, tzinfo=UTC), datetime(2026, 7, 4, 15, 5, tzinfo=UTC)):
+        local = moment.astimezone(zone)
+        apart = str(locale.datetime_formats["medium"]).replace(
+            "{1}", babel_dates.format_skeleton(day_skeleton, local.date(), locale=locale)).replace(
+            "{0}", babel_dates.format_time(local, "short", locale=locale))
+        with translation.override(language), timezone.override(zone):
+            assert formats.format_moment(moment, skeleton) == apart
