@@ -117,6 +117,16 @@ def test_list_rows_show_the_main_phone_and_call_and_text(alice_client, alice):
     assert bea and "tel:" not in bea.group(0)
 
 
+def test_a_rows_call_and_text_buttons_are_named_in_the_sellers_language_and_escaped(alice_client, alice):
+    alice.language = "de"
+    alice.save(update_fields=["language"])
+    make_contact(alice, first="", last="<b>O'Neil", phones=["+14155550100"])
+    page = page_of(alice_client.get("/app/contacts/"))
+    assert '<span class="sr">&lt;b&gt;O&#x27;Neil anrufen</span>' in page
+    assert '<span class="sr">&lt;b&gt;O&#x27;Neil eine SMS schreiben</span>' in page
+    assert "<b>O'Neil" not in page
+
+
 def test_no_match_offers_to_add_what_was_searched(alice_client, alice):
     page = page_of(alice_client.get("/app/contacts/?q=Ana+Mar%C3%ADa+L%C3%B3pez"))
     assert "No contacts match." in page

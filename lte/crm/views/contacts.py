@@ -4,7 +4,7 @@ move to a stage, merge a duplicate.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -33,7 +33,7 @@ from lte.crm.forms import (
 )
 from lte.crm.models import Contact, FollowUp, Message, MessageTemplate, Note, Order, StageChange, Tag
 from lte.crm.services import contacts, duplicates, stages
-from lte.crm.views.links import email_links, phone_links, profile_links
+from lte.crm.views.links import Phone, email_links, phone_links, profile_links
 from lte.lib.formats import account_country
 from lte.lib.http import add_service_errors, flash_errors, form_errors, found, is_htmx, next_url, owned, url_for_each
 from lte.lib.prepared import Prepared
@@ -58,6 +58,21 @@ def _count_param(request: HttpRequest, name: str, default: int) -> int:
         return max(0, min(int(request.GET.get(name, "")[:6]), MAX_ROWS))
     except ValueError:
         return default
+
+
+class Row(NamedTuple):
+    contact: Contact
+    url: str
+    phone: Phone | None  # the main phone's links
+    call: str  # "Call Ana", "Ana anrufen": the call button's name for a screen reader
+    text: str
+
+
+def _row(contact: Contact, url: str, country: str, call: str, text: str) -> Row:
+    if not contact.phones:
+        return Row(contact, url, None, "", "")
+    name = {"name": contact.first_name or contact.last_name}
+    return Row(contact, url, phone_links(contact.phones[0], country=country), call % name, text % name)
 
 
 @login_required
@@ -87,11 +102,11 @@ def contact_list(request: HttpRequest) -> HttpResponse:
                                                                 "shown": shown})
                 if result.next_cursor else "")
     country = account_country(user)
-    # Each row with its page's address and its main phone's links (the number shown, the call and text buttons),
-    # each made once: formatting a number is 50 µs, a reverse 30-40 µs, and a list has up to 500 rows.
-    detail = url_for_each("crm:contact-detail")
-    rows = [(c, detail(c.pk), phone_links(c.phones[0], country=country) if c.phones else None)
-            for c in result.items]
+    # Each row with its page's address, its main phone's links (the number shown, the call and text buttons) and
+    # the buttons' spoken names, each made once: formatting a number is 50 µs, a reverse 30-40 µs, a translation
+    # in the template 20 µs, and a list has up to 500 rows.
+    detail, call, text = url_for_each("crm:contact-detail"), _("Call %(name)s"), _("Text %(name)s")
+    rows = [_row(c, detail(c.pk), country, call, text) for c in result.items]
     keep_url = reverse("crm:contact-list") + "?" + urlencode({**filters, "rows": min(shown + PAGE_SIZE, MAX_ROWS)})
     context = {"page": result, "more_url": more_url, "keep_url": keep_url, "more": bool(cursor), "q": q,
                "tag": tag, "stage": stage, "sort": sort, "country": country, "rows": rows}
