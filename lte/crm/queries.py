@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import cast
 
 from django.core.exceptions import EmptyResultSet, ValidationError
-from django.db import connections, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import BooleanField, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
@@ -120,7 +120,17 @@ def _words(owner, term: str) -> QuerySet[ContactToken]:
 
 def _has_word(contact, term: str) -> Exists:
     """Whether `contact` (a column reference) has a word of the name starting with `term`."""
-    return Exists(ContactToken.objects.filter(contact_id=contact, token__gte=term, token__lt=term + TOKEN_END))
+    return Exists(ContactToken.objects.filter(contact_id=contact, **_same_owner(), token__gte=term,
+                                              token__lt=term + TOKEN_END))
+
+
+def _same_owner() -> dict:
+    """The owner in a word's EXISTS, on PostgreSQL only. PostgreSQL plans the EXISTS as a hash semi-join: with the
+    owner it reads the word's range of the (owner, token, contact) index (4,944 words for 'garc' at 100,000
+    contacts: 0.5 ms), without it the whole token table (20 ms). SQLite runs the EXISTS once per contact through
+    (contact, token); given the owner too, it takes the owner's index and reads the word's range per contact
+    (a 'garc' search went from 8 to 300 ms)."""
+    return {"owner_id": OuterRef("owner_id")} if connections[DEFAULT_DB_ALIAS].vendor == "postgresql" else {}
 
 
 def _split(q: str) -> tuple[list[str], list[str], str]:
@@ -537,7 +547,8 @@ def _walker(*, sort: str, ordering: list, words: int, bounded: bool, offset: int
         """Up to the budget's last contact (ties included), a prefix of the list: its contacts with a word
         starting with each term."""
         query = contacts(owner, tag=tag, stage=stage).filter(
-            *(Exists(ContactToken.objects.filter(contact_id=OuterRef("pk"), token__gte=low, token__lt=high))
+            *(Exists(ContactToken.objects.filter(contact_id=OuterRef("pk"), **_same_owner(), token__gte=low,
+                                                 token__lt=high))
               for low, high in zip(values[0:2 * words:2], values[1:2 * words:2], strict=True)))
         if bounded:
             query = query.filter(**{up_to: values[-1]})
