@@ -1,5 +1,5 @@
 """Form widgets render through Jinja2 (settings.FORM_RENDERER: Django's own jinja2 copies of its widget templates,
-about four times faster than through the Django template engine). What a seller's browser gets must be the same
+about twice as fast as through the Django template engine). What a seller's browser gets must be the same
 HTML either way: every field of the app's forms, blank and bound with errors, in two languages."""
 
 from __future__ import annotations
