@@ -339,13 +339,14 @@ def with_tag_names(rows: list) -> list:
 
 
 class Listed(ContactReading):
-    """A contact as the API's list answers it: its columns as the database gives them, the sealed ones opened,
-    and its stage's slug, without a model instance. Building 50 Contacts (each column through its converter,
-    each instance through Model.__init__) and their stages was two thirds of a list request (issue 9). It
-    reads like a Contact where the list reads one (the derived fields are ContactReading's, as a Contact's)."""
+    """A contact as the lists show it (the API's and the contacts page's): its columns as the database gives
+    them, the sealed ones opened, and its stage's slug and name, without a model instance. Building 50 Contacts
+    (each column through its converter, each instance through Model.__init__) and their stages was two thirds of
+    a list request (issue 9). It reads like a Contact where the list reads one (the derived fields are
+    ContactReading's, as a Contact's)."""
 
     COLUMNS = ("pk", "owner_id", "first_name", "last_name", "company", "reach", "address", "birthday", "social",
-               "details", "source", "stage_id", "stage__slug", "customer_since", "reorder_every_days",
+               "details", "source", "stage_id", "stage__slug", "stage__name", "customer_since", "reorder_every_days",
                "stay_in_touch_days", "last_contacted_at", "created_at", "updated_at", "sort_name")
     ATTRIBUTES = tuple(name.replace("__", "_") for name in COLUMNS)  # stage__slug -> stage_slug
     __slots__ = (*ATTRIBUTES, "tag_names")
@@ -362,6 +363,7 @@ class Listed(ContactReading):
     source: str
     stage_id: uuid.UUID | None
     stage_slug: str | None
+    stage_name: str | None
     customer_since: date | None
     reorder_every_days: int | None
     stay_in_touch_days: int | None

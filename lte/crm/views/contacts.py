@@ -61,14 +61,14 @@ def _count_param(request: HttpRequest, name: str, default: int) -> int:
 
 
 class Row(NamedTuple):
-    contact: Contact
+    contact: queries.Listed
     url: str
     phone: Phone | None  # the main phone's links
     call: str  # "Call Ana", "Ana anrufen": the call button's name for a screen reader
     text: str
 
 
-def _row(contact: Contact, url: str, country: str, call: str, text: str) -> Row:
+def _row(contact: queries.Listed, url: str, country: str, call: str, text: str) -> Row:
     if not contact.phones:
         return Row(contact, url, None, "", "")
     name = {"name": contact.first_name or contact.last_name}
@@ -91,11 +91,11 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     limit = PAGE_SIZE if cursor else max(PAGE_SIZE, _count_param(request, "rows", PAGE_SIZE))
     try:
         result = queries.page(user, q=q, tag=tag, stage=stage, sort=sort, limit=limit, cursor=cursor,
-                              with_count=not cursor)
+                              with_count=not cursor, listed=True)
     except ValidationError:  # a stale or hand-made cursor: start from the top
         cursor = None
         shown = 0
-        result = queries.page(user, q=q, tag=tag, stage=stage, sort=sort, limit=PAGE_SIZE)
+        result = queries.page(user, q=q, tag=tag, stage=stage, sort=sort, limit=PAGE_SIZE, listed=True)
     filters = {k: v for k, v in (("q", q), ("tag", tag), ("stage", stage), ("sort", sort)) if v}
     shown += len(result.items)
     more_url = (reverse("crm:contact-list") + "?" + urlencode({**filters, "cursor": result.next_cursor,
