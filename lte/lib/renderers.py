@@ -9,6 +9,8 @@ from django.template import TemplateDoesNotExist
 
 
 class FormRenderer(BaseRenderer):
+    """Each template from Jinja2 when Django has a jinja2 copy of it, else from the Django engine."""
+
     def __init__(self) -> None:
         self.fast, self.full = Jinja2(), DjangoTemplates()
 
